@@ -1,0 +1,27 @@
+package sandbox
+
+import "time"
+
+// DefaultKey is the API key every embedded sandbox accepts unless told
+// otherwise, so a newcomer's first job needs no credentials.
+const DefaultKey = "sandbox-key"
+
+// Options configure one system's fake. Each system package exports
+// New(Options) returning its fake, whose Handler serves the API (behind a
+// Gate) and whose methods let tests inspect and seed the data.
+type Options struct {
+	APIKey   string // the key the fake accepts; DefaultKey when empty
+	Username string // for login-based auth (Closum v1); "sandbox" when empty
+	Password string // idem; DefaultKey when empty
+
+	// StatePath, when set, is where the fake keeps its records between
+	// processes (JSON, written atomically). It is loaded by New and saved by
+	// the fake's Save method; fakes also save at most once a second while
+	// records change, so a killed process loses at most a second.
+	StatePath string
+
+	Faults Faults
+
+	// Now is the fake's clock (record timestamps, token expiry); time.Now when nil.
+	Now func() time.Time
+}
