@@ -1,6 +1,9 @@
 package sandbox
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // DefaultKey is the API key every embedded sandbox accepts unless told
 // otherwise, so a newcomer's first job needs no credentials.
@@ -24,4 +27,21 @@ type Options struct {
 
 	// Now is the fake's clock (record timestamps, token expiry); time.Now when nil.
 	Now func() time.Time
+}
+
+// Fake is what every system's sandbox offers, so the CLI and tests can start
+// any of them the same way. System packages add their own methods to
+// inspect and seed data.
+type Fake interface {
+	// ServeHTTP serves the whole API, behind the fake's Gate.
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
+	// Gate is the rate limit and fault injector in front of the API.
+	Gate() *Gate
+	// BasePath is the API root path under the server URL, e.g. "/api/v1";
+	// a connector's base URL is Server.URL + BasePath().
+	BasePath() string
+	// Save writes the records to Options.StatePath now (no-op without one).
+	Save() error
+	// Close saves and stops background work.
+	Close() error
 }
