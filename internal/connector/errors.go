@@ -12,7 +12,7 @@ type Error struct {
 	HTTPStatus int    // 0 when no response arrived
 	Message    string // the API's own words, redacted; shown in the report
 
-	Retryable bool          // worth another attempt (429, 5xx, timeouts, connection errors)
+	Retryable  bool          // worth another attempt (429, 5xx, timeouts, connection errors)
 	RetryAfter time.Duration // the server's requested wait before any further call; 0 if none
 	Auth       bool          // credentials rejected (401/403, or the API's equivalent): stop the run
 
