@@ -9,12 +9,16 @@ import (
 // otherwise, so a newcomer's first job needs no credentials.
 const DefaultKey = "sandbox-key"
 
+// DefaultUser is the user name login-based fakes accept (with DefaultKey as
+// the password) unless told otherwise.
+const DefaultUser = "sandbox"
+
 // Options configure one system's fake. Each system package exports
 // New(Options) returning its fake, whose Handler serves the API (behind a
 // Gate) and whose methods let tests inspect and seed the data.
 type Options struct {
 	APIKey   string // the key the fake accepts; DefaultKey when empty
-	Username string // for login-based auth (Closum v1); "sandbox" when empty
+	Username string // for login-based auth (Closum v1); DefaultUser when empty
 	Password string // idem; DefaultKey when empty
 
 	// StatePath, when set, is where the fake keeps its records between

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crmload/crmload/internal/connector"
+	"github.com/crmload/crmload/internal/progress"
+	"github.com/crmload/crmload/jobs"
+)
+
+type runOptions struct {
+	resume     bool
+	reportPath string
+	sandboxDir string
+}
+
+func newRunCmd(env *Env) *cobra.Command {
+	var opt runOptions
+	cmd := &cobra.Command{
+		Use:   "run JOB",
+		Short: "Run a job: send every row and write the report",
+		Long: `Run reads the job's source row by row, maps each row, sends it to the target
+through a bounded pool of workers paced by a token bucket, and writes one report
+line per input row as rows finish.
+
+Ctrl-C stops taking rows, lets the calls in flight finish and reports the rest
+as skipped (cancelled); the report is complete. --resume continues an
+interrupted run from its report.
+
+` + exitCodesHelp,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJob(cmd, env, args[0], opt)
+		},
+	}
+	cmd.Flags().BoolVar(&opt.resume, "resume", false, "continue an interrupted run: skip the rows its report already has")
+	cmd.Flags().StringVar(&opt.reportPath, "report", "", "report path (overrides the job's report:)")
+	cmd.Flags().StringVar(&opt.sandboxDir, "sandbox-dir", jobs.DefaultSandboxDir, "where the embedded sandbox keeps its records")
+	return cmd
+}
+
+func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
+	job, err := jobs.Load(path, env.Getenv)
+	if err != nil {
+		return err
+	}
+	soft, hard, stop := signalContexts(cmd.Context(), env, env.Stderr)
+	defer stop()
+	var meter progress.Meter
+	res, err := jobs.Execute(soft, job, env.Systems, jobs.ExecOptions{
+		Resume:     opt.resume,
+		ReportPath: opt.reportPath,
+		SandboxDir: opt.sandboxDir,
+		Calls:      hard,
+		Progress: func(total int) jobs.Progress {
+			meter = progress.New(env.Stderr, total, job.Name, 5*time.Second)
+			return meter
+		},
+	})
+	if meter != nil {
+		meter.Finish()
+	}
+	if res != nil {
+		printSummary(env.Stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Cancelled {
+		return &exitError{code: exitAborted, err: fmt.Errorf("interrupted; report %s is complete (run again with --resume to finish)", res.ReportPath)}
+	}
+	if res.Summary.Counts[connector.Failed] > 0 {
+		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// printSummary writes the end-of-run summary: counts per status, pace, the
+// most frequent errors.
+func printSummary(w io.Writer, res *jobs.Result) {
+	s := res.Summary
+	var parts []string
+	for _, st := range connector.Statuses {
+		parts = append(parts, fmt.Sprintf("%s %d", st, s.Counts[st]))
+	}
+	secs := res.Elapsed.Seconds()
+	fmt.Fprintf(w, "rows %d: %s\n", s.Total, strings.Join(parts, ", "))
+	fmt.Fprintf(w, "elapsed %s, %.1f rows/s\n", res.Elapsed.Round(time.Millisecond), float64(s.Total)/max(secs, 1e-9))
+	if top := s.TopErrors(5); len(top) > 0 {
+		fmt.Fprintln(w, "most frequent errors:")
+		for _, e := range top {
+			fmt.Fprintf(w, "  %5d  %s\n", e.Rows, e.Message)
+		}
+	}
+	fmt.Fprintf(w, "report: %s\n", res.ReportPath)
+}

@@ -1,0 +1,98 @@
+package sandbox
+
+import (
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestGate(t *testing.T) {
+	var handled atomic.Int32
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handled.Add(1)
+		w.Write([]byte("ok"))
+	})
+	limited := func(w http.ResponseWriter, r *http.Request, reset time.Duration, bare bool) {
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	key := func(r *http.Request) string { return r.Header.Get("K") }
+
+	t.Run("rate limit per key", func(t *testing.T) {
+		g := NewGate(api, key, limited, Faults{RatePerSecond: 0.001, Burst: 2})
+		srv, err := Start(g, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		codes := map[string][]int{}
+		for _, k := range []string{"a", "a", "a", "b"} {
+			req, _ := http.NewRequest("GET", srv.URL, nil)
+			req.Header.Set("K", k)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			codes[k] = append(codes[k], resp.StatusCode)
+		}
+		if c := codes["a"]; c[0] != 200 || c[1] != 200 || c[2] != 429 || codes["b"][0] != 200 {
+			t.Fatalf("codes = %v, want a: 200 200 429, b: 200", codes)
+		}
+		if _, lim, _ := g.Stats(); lim != 1 {
+			t.Fatalf("limited = %d", lim)
+		}
+	})
+
+	t.Run("timeout after the work is done", func(t *testing.T) {
+		handled.Store(0)
+		g := NewGate(api, key, limited, Faults{Timeout: 1, Hang: 5 * time.Second})
+		srv, err := Start(g, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		c := &http.Client{Timeout: 100 * time.Millisecond}
+		if _, err := c.Get(srv.URL); err == nil {
+			t.Fatal("want a timeout")
+		}
+		if handled.Load() != 1 {
+			t.Fatalf("handled = %d, want the work done once", handled.Load())
+		}
+	})
+
+	t.Run("injected 5xx fraction is seeded", func(t *testing.T) {
+		count := func() int {
+			g := NewGate(api, key, limited, Faults{Error5xx: 0.5, Seed: 7})
+			n := 0
+			for range 200 {
+				v, _, _, _, _ := g.judge("k")
+				if v == fault5xx {
+					n++
+				}
+			}
+			return n
+		}
+		a, b := count(), count()
+		if a != b || a < 60 || a > 140 {
+			t.Fatalf("5xx counts %d and %d: want equal and about 100", a, b)
+		}
+	})
+}
+
+func TestSaveLoadJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "state.json")
+	in := map[string]int{"a": 1}
+	if err := SaveJSON(path, in); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]int
+	if err := LoadJSON(path, &out); err != nil || out["a"] != 1 {
+		t.Fatalf("load = %v, %v", out, err)
+	}
+	var none map[string]int
+	if err := LoadJSON(filepath.Join(t.TempDir(), "missing.json"), &none); err != nil || none != nil {
+		t.Fatalf("missing file: %v, %v", none, err)
+	}
+}

@@ -1,0 +1,198 @@
+package jobs
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/crmload/crmload/internal/connector"
+	"github.com/crmload/crmload/internal/report"
+	"github.com/crmload/crmload/internal/tabular"
+)
+
+// AbortError stops a run before or during its rows: the credentials were
+// rejected, the target cannot be reached, the source cannot be read. The
+// CLI exits 3 for it.
+type AbortError struct{ Err error }
+
+func (e *AbortError) Error() string { return "aborted: " + e.Err.Error() }
+func (e *AbortError) Unwrap() error { return e.Err }
+
+// ExecOptions tune one execution of a job.
+type ExecOptions struct {
+	Resume     bool                     // continue the report of an interrupted run
+	ReportPath string                   // overrides the job's report path (retry, tests)
+	SandboxDir string                   // where embedded sandboxes keep their records; ".crmload/sandbox" when empty
+	Progress   func(total int) Progress // builds the progress display; nil for none
+	Now        time.Time                // fills {{date}} and {{time}}; time.Now() when zero
+
+	// Calls, if set, cuts calls in flight when cancelled (a second Ctrl-C).
+	Calls context.Context
+	// Source replaces the job's source file (retry reads a report).
+	Source Source
+	// Verify looks every create up before sending it (retry, resume).
+	Verify bool
+
+	backoff time.Duration // tests shorten retry waits
+}
+
+// Result is a finished execution.
+type Result struct {
+	Outcome
+	ReportPath string
+}
+
+// Execute checks the job, connects to its target and runs it. It returns an
+// *InvalidError for a job that cannot run and an *AbortError when the run
+// stopped early; in both cases nothing or a complete report was written.
+func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result, error) {
+	if err := Check(j, sys); err != nil {
+		return nil, err
+	}
+	cfg := connector.Config{
+		BaseURL:  j.Target.BaseURL,
+		APIKey:   j.Target.Auth.APIKey,
+		Username: j.Target.Auth.Username,
+		Password: j.Target.Auth.Password,
+		Options:  j.Target.Options,
+		HTTP:     &http.Client{Timeout: j.Run.Timeout.Duration},
+	}
+	if j.Target.Sandbox() {
+		dir := opt.SandboxDir
+		if dir == "" {
+			dir = DefaultSandboxDir
+		}
+		sb, err := sys.Sandbox(j.Target.System, dir)
+		if err != nil {
+			return nil, &AbortError{fmt.Errorf("start the %s sandbox: %w", j.Target.System, err)}
+		}
+		defer sb.Stop()
+		cfg.BaseURL = sb.BaseURL
+		if j.Target.Auth == (Auth{}) {
+			cfg.APIKey, cfg.Username, cfg.Password = sb.Auth.APIKey, sb.Auth.Username, sb.Auth.Password
+		}
+	}
+	conn, err := sys.Connector(j.Target.System, cfg)
+	if err != nil {
+		return nil, &InvalidError{Path: j.Path, Problems: []error{err}}
+	}
+
+	src := opt.Source
+	if src == nil {
+		if src, err = j.OpenSource(); err != nil {
+			return nil, &InvalidError{Path: j.Path, Problems: []error{err}}
+		}
+	}
+	defer src.Close()
+	mapper, err := j.Compile(src.Header())
+	if err != nil {
+		return nil, &InvalidError{Path: j.Path, Problems: []error{fmt.Errorf("mapping: %w", err)}}
+	}
+
+	pctx, cancel := context.WithTimeout(ctx, 2*j.Run.Timeout.Duration)
+	err = conn.Prepare(pctx, j.Target.Object, mapper.Fields())
+	cancel()
+	if err != nil {
+		if _, ok := connector.AsError(err); ok || ctx.Err() != nil {
+			return nil, &AbortError{fmt.Errorf("connect to %s: %w", j.Target.System, err)}
+		}
+		return nil, &InvalidError{Path: j.Path, Problems: []error{fmt.Errorf("target %s: %w", j.Target.System, err)}}
+	}
+
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	path := opt.ReportPath
+	if path == "" {
+		path = j.ReportPath(now)
+	}
+	var rep *report.Writer
+	var done map[int]report.Line
+	if opt.Resume {
+		if rep, done, err = report.Resume(path, src.Header()); err != nil {
+			return nil, &InvalidError{Path: j.Path, Problems: []error{err}}
+		}
+	} else if rep, err = report.Create(path, src.Header()); err != nil {
+		return nil, &AbortError{err}
+	}
+
+	r := &Runner{Job: j, Conn: conn, Mapper: mapper, Source: src, Report: rep, Done: done,
+		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff}
+	if opt.Progress != nil {
+		r.Progress = opt.Progress(-1)
+	}
+	out, err := r.Run(ctx)
+	if f, ok := conn.(Flusher); ok {
+		if ferr := f.Flush(context.WithoutCancel(ctx)); ferr != nil && out.Aborted == nil {
+			out.Aborted = fmt.Errorf("finish the run on %s: %w", j.Target.System, ferr)
+		}
+	}
+	cerr := rep.Close(convertReport)
+	res := &Result{Outcome: out, ReportPath: path}
+	res.Summary = rep.Summary()
+	if err = errors.Join(err, cerr); err != nil {
+		return res, &AbortError{fmt.Errorf("write report %s: %w", path, err)}
+	}
+	if out.Aborted != nil {
+		return res, &AbortError{out.Aborted}
+	}
+	return res, nil
+}
+
+// DefaultSandboxDir is where embedded sandboxes keep their records, under
+// the working directory, so a newcomer's tour behaves like a real CRM
+// across commands.
+const DefaultSandboxDir = ".crmload/sandbox"
+
+// Flusher is the optional ability of a connector to finish batched work at
+// the end of a run (e.g. adding the contacts to a list in batches).
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// convertReport turns an .xlsx report's CSV journal into the workbook,
+// streaming: the journal is read a line at a time.
+func convertReport(journal, path string) error {
+	f, err := os.Open(journal)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	tmp := path + ".tmp.xlsx"
+	w, err := tabular.Create(tmp, header, tabular.WriteOptions{Sheet: "Report"})
+	if err != nil {
+		return err
+	}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil {
+			err = w.Write(rec)
+		}
+		if err != nil {
+			w.Close()
+			os.Remove(tmp)
+			return fmt.Errorf("convert journal: %w", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
