@@ -45,7 +45,7 @@ func (j *Job) SourceOptions() (tabular.Options, error) {
 }
 
 // OpenSource opens the job's source file.
-func (j *Job) OpenSource() (Source, error) {
+func (j *Job) OpenSource() (Rows, error) {
 	opt, err := j.SourceOptions()
 	if err != nil {
 		return nil, err

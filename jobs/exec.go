@@ -35,7 +35,7 @@ type ExecOptions struct {
 	// Calls, if set, cuts calls in flight when cancelled (a second Ctrl-C).
 	Calls context.Context
 	// Source replaces the job's source file (retry reads a report).
-	Source Source
+	Source Rows
 	// Verify looks every create up before sending it (retry, resume).
 	Verify bool
 

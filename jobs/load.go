@@ -55,7 +55,7 @@ func Load(path string, getenv func(string) (string, bool)) (*Job, error) {
 // relative paths.
 func Parse(path string, data []byte, getenv func(string) (string, bool)) (*Job, error) {
 	var job Job
-	if err := yaml.UnmarshalWithOptions(data, &job, yaml.Strict(), yaml.DisallowDuplicateKey()); err != nil {
+	if err := yaml.UnmarshalWithOptions(data, &job, yaml.Strict()); err != nil {
 		return nil, &InvalidError{Path: path, Problems: []error{errors.New(yaml.FormatError(err, false, true))}}
 	}
 	job.Path = path

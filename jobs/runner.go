@@ -16,8 +16,8 @@ import (
 	"github.com/crmload/crmload/mapping"
 )
 
-// Source yields the rows of a run; *tabular.Reader satisfies it.
-type Source interface {
+// Rows yields the rows of a run; a tabular.Reader satisfies it.
+type Rows interface {
 	Header() []string
 	Next() (tabular.Row, error)
 	Close() error
@@ -38,7 +38,7 @@ type Runner struct {
 	Job      *Job
 	Conn     connector.Connector
 	Mapper   *mapping.Mapper
-	Source   Source
+	Source   Rows
 	Report   *report.Writer
 	Progress Progress
 
@@ -56,6 +56,8 @@ type Runner struct {
 
 	backoff time.Duration // first retry's mean wait; 250ms when zero
 	pacer   *pacer
+	keys    keyLocks
+	match   []string // the job's match key, or the create mode's implicit one
 }
 
 // Outcome is what a run did.
@@ -88,6 +90,16 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 		r.Calls = context.WithoutCancel(ctx)
 	}
 	r.pacer = newPacer(r.Job.Run.Rate.PerSecond, r.Job.Run.Burst)
+	r.match = r.Job.Match
+	if len(r.match) == 0 {
+		// create mode: verifying an uncertain create needs some key.
+		for _, f := range []string{mapping.FieldEmail, mapping.FieldPhone} {
+			if contains(r.Mapper.Fields(), f) {
+				r.match = []string{f}
+				break
+			}
+		}
+	}
 
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -211,7 +223,8 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 	if ctx.Err() != nil {
 		return skipped(line, ctx)
 	}
-	opt := connector.WriteOptions{Mode: r.Job.Mode, Match: r.Job.Match, Verify: r.Verify && r.Job.Mode == connector.Create}
+	defer r.keys.lock(matchKey(t.rec, r.match))()
+	opt := connector.WriteOptions{Mode: r.Job.Mode, Match: r.match, Verify: r.Verify && r.Job.Mode == connector.Create}
 	retries, limited := 0, 0
 	for {
 		if err := r.pacer.Wait(ctx); err != nil {
