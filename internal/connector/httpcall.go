@@ -101,7 +101,8 @@ func Call(ctx context.Context, client *http.Client, req *http.Request, op string
 	if resp.StatusCode < 400 {
 		return resp, body, nil
 	}
-	e := &Error{Op: op, HTTPStatus: resp.StatusCode, Message: red.String(snippet(body))}
+	// Redact before cutting: a cut could split a secret and let half of it through.
+	e := &Error{Op: op, HTTPStatus: resp.StatusCode, Message: snippet(red.String(string(body)))}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		e.Auth = true
@@ -127,8 +128,8 @@ func isDialError(err error) bool {
 }
 
 // snippet returns the first part of a response body, on one line, for a message.
-func snippet(body []byte) string {
-	s := strings.Join(strings.Fields(string(body)), " ")
+func snippet(body string) string {
+	s := strings.Join(strings.Fields(body), " ")
 	if len(s) > 300 {
 		s = s[:300] + "…"
 	}

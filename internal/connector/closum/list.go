@@ -1,0 +1,209 @@
+package closum
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmload/crmload/internal/connector"
+	"github.com/crmload/crmload/mapping"
+)
+
+// List yields every lead (GET lead/) or contact (GET contact/list), page by
+// page with limit and page, following the paginator's nextPage and
+// pageCount. Every record has the same keys (empty when Closum has no
+// value), custom fields included under custom.<label>, so an export has
+// stable columns.
+//
+// Closum documents no date filter, so q.Since is applied here: a record is
+// kept when its update date (if Closum gives one) or else its creation
+// date is after Since, or when neither can be read.
+func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Query) iter.Seq2[mapping.Record, error] {
+	return func(yield func(mapping.Record, error) bool) {
+		var path string
+		switch obj {
+		case connector.Lead:
+			path = "lead/"
+		case connector.Contact:
+			path = "contact/list"
+		default:
+			yield(nil, fmt.Errorf("closum: unknown object %q (want lead or contact)", obj))
+			return
+		}
+		op := "list " + string(obj) + "s"
+		fs, ok := c.customFields()
+		if !ok {
+			var err error
+			if fs, err = c.loadFields(ctx); err != nil {
+				yield(nil, fmt.Errorf("%s: %w", op, err))
+				return
+			}
+		}
+		for page := 1; ; page++ {
+			rows, pg, err := c.listPage(ctx, obj, path, op, page)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, p := range rows {
+				rec := flatten(obj, p, fs)
+				if !q.Since.IsZero() && !changedAfter(rec, q.Since) {
+					continue
+				}
+				if !yield(rec, nil) {
+					return
+				}
+			}
+			if !more(pg, page, len(rows), c.pageSize) {
+				return
+			}
+		}
+	}
+}
+
+// listPage fetches one page of obj.
+func (c *Client) listPage(ctx context.Context, obj connector.Object, path, op string, page int) ([]person, *paginator, error) {
+	q := url.Values{"limit": {strconv.Itoa(c.pageSize)}, "page": {strconv.Itoa(page)}}
+	resp, env, err := c.call(ctx, http.MethodGet, path, q, nil, fmt.Sprintf("%s page %d", op, page))
+	if err != nil {
+		return nil, nil, err
+	}
+	var data struct {
+		Leads     []person   `json:"leads"`
+		Contacts  []person   `json:"contacts"`
+		Paginator *paginator `json:"paginator"`
+	}
+	if err := decodeData(env, &data); err != nil {
+		return nil, nil, &connector.Error{Op: op, HTTPStatus: resp.StatusCode, Message: c.red.String(err.Error())}
+	}
+	if obj == connector.Lead {
+		return data.Leads, data.Paginator, nil
+	}
+	return data.Contacts, data.Paginator, nil
+}
+
+// more reports whether a page follows page. The paginator decides when
+// there is one; without it, a full page means there may be more.
+func more(pg *paginator, page, rows, limit int) bool {
+	switch {
+	case rows == 0:
+		return false
+	case pg == nil:
+		return rows >= limit
+	case pg.Page > 0 && int(pg.Page) < page:
+		return false // the server clamped an out-of-range page
+	case pg.PageCount > 0 && page >= int(pg.PageCount):
+		return false
+	}
+	return pg.NextPage
+}
+
+// flatten turns a listed lead or contact into a Record.
+func flatten(obj connector.Object, p person, fs []field) mapping.Record {
+	first, last := splitName(p.Name)
+	phone := string(p.Phone)
+	if phone == "" {
+		phone = string(p.MobileNumber)
+	}
+	birth := string(p.BirthDate)
+	if d, err := ymd(birth); err == nil {
+		birth = d
+	}
+	consentEmail, consentSMS := p.ConsentEmail, p.ConsentSMS
+	if p.LeadOptIn != nil {
+		consentEmail, consentSMS = p.LeadOptIn.Email, p.LeadOptIn.SMS
+	}
+	var tags []string
+	for _, t := range p.ContactTag {
+		if t.Tag.Tag != "" {
+			tags = append(tags, t.Tag.Tag)
+		}
+	}
+	updated := p.DateUpdated
+	for _, s := range []string{p.Modified, p.ModificationDate} {
+		if updated == "" {
+			updated = s
+		}
+	}
+	rec := mapping.Record{
+		mapping.FieldID:        string(p.ID),
+		mapping.FieldName:      p.Name,
+		mapping.FieldFirstName: first,
+		mapping.FieldLastName:  last,
+		mapping.FieldEmail:     string(p.Email),
+		mapping.FieldPhone:     phone,
+		mapping.FieldTags:      strings.Join(tags, ", "),
+		mapping.FieldBirthDate: birth,
+		fieldConsentEmail:      boolText(consentEmail),
+		fieldConsentSMS:        boolText(consentSMS),
+		mapping.FieldCreatedAt: p.CreationDate,
+		mapping.FieldUpdatedAt: updated,
+	}
+	if obj == connector.Lead {
+		rec[fieldStage] = string(p.StageID)
+		rec[fieldUser] = string(p.UserID)
+		rec[fieldCustomData] = customData(p.CustomData)
+	}
+	for _, f := range fs {
+		rec[mapping.CustomPrefix+f.Label] = ""
+	}
+	for _, v := range p.CustomFields {
+		name := v.Var
+		for _, f := range fs {
+			if f.Var == v.Var || (v.FieldID != "" && f.ID == v.FieldID) {
+				name = f.Label
+				break
+			}
+		}
+		rec[mapping.CustomPrefix+name] = string(v.Value)
+	}
+	return rec
+}
+
+// splitName splits a full name on its last space: "Ana Maria Silva" is
+// first "Ana Maria", last "Silva"; a single word is a first name.
+func splitName(name string) (string, string) {
+	name = strings.TrimSpace(name)
+	if i := strings.LastIndex(name, " "); i > 0 {
+		return strings.TrimSpace(name[:i]), name[i+1:]
+	}
+	return name, ""
+}
+
+func boolText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
+// customData returns a lead's custom_data as text: Closum sends a JSON
+// string ("[]"), shown as its content; an empty list or object is "".
+func customData(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		s = string(raw)
+	}
+	switch strings.TrimSpace(s) {
+	case "", "null", "[]", "{}":
+		return ""
+	}
+	return s
+}
+
+// changedAfter reports whether rec was updated (or, lacking that date,
+// created) after since; an unreadable date keeps the record.
+func changedAfter(rec mapping.Record, since time.Time) bool {
+	d := rec[mapping.FieldUpdatedAt]
+	if d == "" {
+		d = rec[mapping.FieldCreatedAt]
+	}
+	t, err := time.Parse(time.RFC3339, d)
+	return err != nil || t.After(since)
+}
