@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"unicode"
@@ -30,13 +31,14 @@ const (
 	transformSplit        = "split"
 	transformDigits       = "digits"
 	transformStripAccents = "strip_accents"
+	transformURL          = "url"
 )
 
 // transformNames lists every transform, for "did you mean" suggestions.
 func transformNames() []string {
 	return []string{transformTrim, transformLower, transformUpper, transformTitle,
 		transformEmail, transformPhone, transformDate, transformSplit,
-		transformDigits, transformStripAccents}
+		transformDigits, transformStripAccents, transformURL}
 }
 
 // stepConfig is what a transform may need from its rule, resolved by Compile.
@@ -69,6 +71,8 @@ func newStep(name string, c *stepConfig) (s step, ok bool) {
 		return func(v string) (string, error) { return keepDigits(v), nil }, true
 	case transformStripAccents:
 		return func(v string) (string, error) { return stripAccents(c.accents, v), nil }, true
+	case transformURL:
+		return checkURL, true
 	}
 	return nil, false
 }
@@ -141,6 +145,24 @@ func checkEmail(v string) (string, error) {
 		return v, invalid(v, "is not a valid email address")
 	}
 	return v, nil
+}
+
+// checkURL makes a web address absolute, as exports from other CRMs often
+// hold "example.com" where an API wants "https://example.com", and requires
+// a host that looks like one.
+func checkURL(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if !strings.Contains(v, "://") {
+		v = "https://" + v
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.Contains(u.Hostname(), ".") || strings.ContainsAny(u.Hostname(), " _") {
+		return v, invalid(v, "is not a valid web address")
+	}
+	return u.String(), nil
 }
 
 // phoneStep returns a step that formats numbers as E.164, reading numbers

@@ -107,6 +107,12 @@ func TestTransforms(t *testing.T) {
 		{name: "strip accents ascii", transform: StringList{"strip_accents"}, in: "plain", want: "plain"},
 		{name: "strip accents empty", transform: StringList{"strip_accents"}, in: "", want: ""},
 
+		{name: "url adds a scheme", transform: StringList{"url"}, in: " cotejardin.example ", want: "https://cotejardin.example"},
+		{name: "url keeps http", transform: StringList{"url"}, in: "http://initech.example/a?b=c", want: "http://initech.example/a?b=c"},
+		{name: "url rejects no host", transform: StringList{"url"}, in: "n/a", wantErr: `column "Input": "https://n/a" is not a valid web address`},
+		{name: "url rejects ftp", transform: StringList{"url"}, in: "ftp://x.example", wantErr: `column "Input": "ftp://x.example" is not a valid web address`},
+		{name: "url empty", transform: StringList{"url"}, in: "", want: ""},
+
 		{name: "chain in order", transform: StringList{"trim", "lower", "email"}, in: "  BOB@EXAMPLE.COM ", want: "bob@example.com"},
 		{name: "chain stops at empty", transform: StringList{"digits", "phone_e164"}, region: "US", in: "none", want: ""},
 		{name: "chain error names value seen", transform: StringList{"trim", "email"}, in: "  not   an email ",
