@@ -141,6 +141,7 @@ func snippet(body string) string {
 //
 //   - RateLimit: limit=…, remaining=…, reset=… (IETF draft, Close's current form)
 //   - Retry-After: seconds or an HTTP date (RFC 7231)
+//   - X-Rate-Limit-Retry-After-Seconds: seconds (bucket4j gateways)
 //   - X-Rate-Limit-Reset: seconds (Close's older form)
 //
 // For the RateLimit and X-Rate-Limit forms a wait is returned only when no
@@ -161,6 +162,12 @@ func RateHint(h http.Header, now time.Time) (wait time.Duration, ok bool) {
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return max(t.Sub(now), 0), true
+		}
+	}
+	// bucket4j (Spring gateways, e.g. Qlara's) names its hint this way.
+	if v := h.Get("X-Rate-Limit-Retry-After-Seconds"); v != "" {
+		if s, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			return seconds(s), true
 		}
 	}
 	if v := h.Get("X-Rate-Limit-Reset"); v != "" {

@@ -27,6 +27,7 @@ func TestRateHint(t *testing.T) {
 		{"Retry-After date", map[string]string{"Retry-After": now.Add(4 * time.Second).Format(http.TimeFormat)}, 4 * time.Second, true},
 		{"x-rate-limit exhausted", map[string]string{"X-Rate-Limit-Reset": "1.5", "X-Rate-Limit-Remaining": "0"}, 1500 * time.Millisecond, true},
 		{"x-rate-limit left", map[string]string{"X-Rate-Limit-Reset": "1.5", "X-Rate-Limit-Remaining": "7"}, 0, false},
+		{"bucket4j", map[string]string{"X-Rate-Limit-Retry-After-Seconds": "7"}, 7 * time.Second, true},
 		{"RateLimit wins over Retry-After", map[string]string{"RateLimit": "limit=1, remaining=0, reset=1", "Retry-After": "9"}, time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -210,12 +210,25 @@ func (f *Fake) contactList(w http.ResponseWriter, r *http.Request, _ string) {
 	f.ok(w, contactList{Contacts: items, Paginator: win.p})
 }
 
-// contactView: GET contact/view/{id}. Only the id is documented as a key.
-func (f *Fake) contactView(w http.ResponseWriter, _ *http.Request, id string) {
+// contactView: GET contact/view/{key}. The collection lists an optional
+// finder parameter ("Valid email or mobile") on Contact View as on Lead
+// View: with finder=email or finder=mobile the key is an email or a number.
+func (f *Fake) contactView(w http.ResponseWriter, r *http.Request, key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.d.contacts[id]
-	if !ok {
+	var c *contactRec
+	switch r.URL.Query().Get("finder") {
+	case "":
+		c = f.d.contacts[key]
+	case "email":
+		c = f.d.contactByEmail(key)
+	case "mobile":
+		c = f.d.contactByMobile(key)
+	default:
+		f.fail(w, http.StatusOK, "finder must be email or mobile")
+		return
+	}
+	if c == nil {
 		f.fail(w, http.StatusOK, "Contact not found")
 		return
 	}

@@ -43,6 +43,14 @@ func TestContactAddEditView(t *testing.T) {
 	if cs := f.Contacts(); len(cs) != 1 || cs[0].CustomFields["company_name"] != "Closum" {
 		t.Fatalf("stored %+v", cs)
 	}
+	// The documented optional finder: view by email (any case) or mobile.
+	for _, tt := range []struct{ key, finder string }{{"JOHN@example.com", "email"}, {"351910000000", "mobile"}} {
+		var d contactViewData
+		c.ok(http.MethodGet, "/contact/view/"+url.PathEscape(tt.key), url.Values{"finder": {tt.finder}}, nil).data(t, &d)
+		if d.ContactData.ID != id {
+			t.Errorf("finder=%s: id %q, want %q", tt.finder, d.ContactData.ID, id)
+		}
+	}
 
 	c.refused(http.MethodPost, "/contact/add", nil, map[string]any{"email": "JOHN@example.com", "consent_email": 1, "consent_sms": 1}, "already exists")
 	c.refused(http.MethodPost, "/contact/add", nil, map[string]any{"email": "x@example.com"}, "consent_email is required")

@@ -1,0 +1,248 @@
+package qlara
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/crmload/crmload/internal/sandbox"
+)
+
+// stateVersion is the format of the state file.
+const stateVersion = 1
+
+// stateFile is what Save writes: the records, not the indexes.
+type stateFile struct {
+	Version       int            `json:"version"`
+	NextContactID int64          `json:"nextContactId"`
+	NextListID    int64          `json:"nextListId"`
+	NextAssocID   int64          `json:"nextAssociationId"`
+	NextExportID  int64          `json:"nextExportId"`
+	Contacts      []*Contact     `json:"contacts"`
+	Lists         []*ContactList `json:"lists"`
+	Associations  []Association  `json:"associations"`
+	Exports       []*exportJob   `json:"exports"`
+}
+
+// load reads the state file into a fresh store. A file that cannot be read
+// is renamed aside so the next Save does not destroy it.
+func (f *Fake) load() error {
+	var sf stateFile
+	err := sandbox.LoadJSON(f.path, &sf)
+	if err == nil && sf.Version != 0 && sf.Version != stateVersion {
+		err = fmt.Errorf("unknown state version %d", sf.Version)
+	}
+	if err != nil {
+		if rerr := os.Rename(f.path, f.path+".corrupt"); rerr != nil {
+			return fmt.Errorf("load qlara sandbox %s: %w (and moving it aside: %v)", f.path, err, rerr)
+		}
+		return fmt.Errorf("load qlara sandbox (moved to %s.corrupt): %w", f.path, err)
+	}
+	s := newStore()
+	s.nextContact = max(s.nextContact, sf.NextContactID)
+	s.nextList = max(s.nextList, sf.NextListID)
+	s.nextAssoc = max(s.nextAssoc, sf.NextAssocID)
+	s.nextExport = max(s.nextExport, sf.NextExportID)
+	for _, c := range sf.Contacts {
+		c.ListIDs = nil
+		s.index(c)
+		s.nextContact = max(s.nextContact, c.ID+1)
+	}
+	for _, l := range sf.Lists {
+		s.lists[l.ID] = l
+		s.nextList = max(s.nextList, l.ID+1)
+	}
+	for _, a := range sf.Associations {
+		if s.contacts[a.ContactID] != nil && s.lists[a.ListID] != nil {
+			s.link(a)
+		}
+		s.nextAssoc = max(s.nextAssoc, a.ID+1)
+	}
+	for _, e := range sf.Exports {
+		s.exports[e.ID] = e
+		s.nextExport = max(s.nextExport, e.ID+1)
+	}
+	s.version = 0
+	f.mu.Lock()
+	f.st = s
+	f.mu.Unlock()
+	return nil
+}
+
+// snapshot encodes the records; the caller holds f.mu.
+func (f *Fake) snapshot() ([]byte, error) {
+	s := f.st
+	sf := stateFile{Version: stateVersion, NextContactID: s.nextContact, NextListID: s.nextList,
+		NextAssocID: s.nextAssoc, NextExportID: s.nextExport,
+		Contacts: make([]*Contact, 0, len(s.contacts)), Lists: make([]*ContactList, 0, len(s.lists)),
+		Associations: make([]Association, 0, len(s.assocs)), Exports: make([]*exportJob, 0, len(s.exports))}
+	for _, id := range slices.Sorted(maps.Keys(s.contacts)) {
+		sf.Contacts = append(sf.Contacts, s.contacts[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.lists)) {
+		sf.Lists = append(sf.Lists, s.lists[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.assocs)) {
+		sf.Associations = append(sf.Associations, s.assocs[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.exports)) {
+		sf.Exports = append(sf.Exports, s.exports[id])
+	}
+	b, err := json.Marshal(sf)
+	if err != nil {
+		return nil, fmt.Errorf("encode qlara sandbox state: %w", err)
+	}
+	return b, nil
+}
+
+// Save writes the records to the state file now (no-op without one).
+func (f *Fake) Save() error {
+	if f.path == "" {
+		return nil
+	}
+	f.saveMu.Lock()
+	defer f.saveMu.Unlock()
+	f.mu.Lock()
+	v := f.st.version
+	b, err := f.snapshot()
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := sandbox.SaveJSON(f.path, json.RawMessage(b)); err != nil {
+		return fmt.Errorf("qlara sandbox: %w", err)
+	}
+	f.saved = v
+	return nil
+}
+
+// saveLoop saves at most once a second while records change.
+func (f *Fake) saveLoop() {
+	defer close(f.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-t.C:
+			f.mu.Lock()
+			v := f.st.version
+			f.mu.Unlock()
+			f.saveMu.Lock()
+			dirty := v != f.saved
+			f.saveMu.Unlock()
+			if dirty {
+				// A failed background save is retried on the next tick and
+				// reported by Close, which saves again.
+				_ = f.Save()
+			}
+		}
+	}
+}
+
+// Close stops the background save and saves the records.
+func (f *Fake) Close() error {
+	var err error
+	f.closeOnce.Do(func() {
+		close(f.stop)
+		<-f.done
+		err = f.Save()
+	})
+	return err
+}
+
+// Contacts returns every contact, by ID, as GET /contacts/{id} would show it.
+func (f *Fake) Contacts() []Contact {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Contact, 0, len(f.st.contacts))
+	for _, id := range slices.Sorted(maps.Keys(f.st.contacts)) {
+		out = append(out, cloneContact(f.st.view(f.st.contacts[id])))
+	}
+	return out
+}
+
+// Contact returns one contact, or false when there is none with that ID.
+func (f *Fake) Contact(id int64) (Contact, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.st.contacts[id]
+	if !ok {
+		return Contact{}, false
+	}
+	return cloneContact(f.st.view(c)), true
+}
+
+// SeedContact stores a contact as POST /contacts would (same validation and
+// uniqueness rules), without an HTTP call and without counting toward any
+// rate limit.
+func (f *Fake) SeedContact(in ContactFields) (Contact, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.st.createContact(cloneFields(in), f.now())
+	if err != nil {
+		return Contact{}, fmt.Errorf("seed qlara contact: %w", err)
+	}
+	return cloneContact(f.st.view(c)), nil
+}
+
+// Lists returns every contact list (deleted ones included), by ID.
+func (f *Fake) Lists() []ContactList {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]ContactList, 0, len(f.st.lists))
+	for _, id := range slices.Sorted(maps.Keys(f.st.lists)) {
+		l := f.st.listView(f.st.lists[id])
+		l.Filters = slices.Clone(l.Filters)
+		out = append(out, l)
+	}
+	return out
+}
+
+// ListMembers returns the IDs of the contacts in a list, in ascending order.
+func (f *Fake) ListMembers(listID int64) []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.st.members[listID]))
+}
+
+// ListAddCalls counts the calls to POST /contacts/list/contacts that passed
+// authentication, whatever their outcome.
+func (f *Fake) ListAddCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.listAddCalls
+}
+
+// UploadCalls counts the calls to POST /contacts/upload that passed
+// authentication, whatever their outcome.
+func (f *Fake) UploadCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploadCalls
+}
+
+// Reset forgets every record and counter; IDs start again from the beginning.
+func (f *Fake) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := f.st.version
+	f.st = newStore()
+	f.st.version = v + 1
+	f.listAddCalls, f.uploadCalls = 0, 0
+}
+
+func cloneContact(c Contact) Contact {
+	c.ContactFields = cloneFields(c.ContactFields)
+	c.CommunicationSupported = slices.Clone(c.CommunicationSupported)
+	c.ListIDs = slices.Clone(c.ListIDs)
+	if c.MobilePhoneNumber != nil {
+		m := *c.MobilePhoneNumber
+		c.MobilePhoneNumber = &m
+	}
+	return c
+}
