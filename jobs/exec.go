@@ -61,8 +61,9 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 		Username: j.Target.Auth.Username,
 		Password: j.Target.Auth.Password,
 		Options:  j.Target.Options,
-		HTTP:     &http.Client{Timeout: j.Run.Timeout.Duration},
 	}
+	pace := newPacer(j.Run.Rate.PerSecond, j.Run.Burst)
+	cfg.HTTP = &http.Client{Timeout: j.Run.Timeout.Duration, Transport: pacedTransport{p: pace, next: http.DefaultTransport}}
 	if j.Target.Sandbox() {
 		dir := opt.SandboxDir
 		if dir == "" {
@@ -124,7 +125,7 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 	}
 
 	r := &Runner{Job: j, Conn: conn, Mapper: mapper, Source: src, Report: rep, Done: done,
-		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff}
+		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff, pacer: pace}
 	if opt.Progress != nil {
 		r.Progress = opt.Progress(-1)
 	}

@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/crmload/crmload/internal/connector"
 )
 
 // pacer paces every call to one target: a token bucket shared by all
@@ -40,18 +43,25 @@ func newPacer(perSecond float64, burst int) *pacer {
 	}
 }
 
-// Wait blocks until a call may start: after any pause, then a token.
-func (p *pacer) Wait(ctx context.Context) error {
+// WaitPause blocks while a pause is in effect.
+func (p *pacer) WaitPause(ctx context.Context) error {
 	for {
 		p.mu.Lock()
 		d := p.until.Sub(p.now())
 		p.mu.Unlock()
 		if d <= 0 {
-			break
+			return ctx.Err()
 		}
 		if err := p.sleep(ctx, d); err != nil {
 			return err
 		}
+	}
+}
+
+// Wait blocks until a call may start: after any pause, then a token.
+func (p *pacer) Wait(ctx context.Context) error {
+	if err := p.WaitPause(ctx); err != nil {
+		return err
 	}
 	if err := p.lim.Wait(ctx); err != nil {
 		return err
@@ -66,15 +76,20 @@ func (p *pacer) Wait(ctx context.Context) error {
 	return nil
 }
 
-// Pause holds every worker for d (at least) and slows the bucket down.
+// Pause holds every worker for d (at least) and slows the bucket down. The
+// 429s of one burst arrive together: only the first of them, the one that
+// starts a pause, halves the rate.
 func (p *pacer) Pause(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if until := p.now().Add(d); until.After(p.until) {
+	now := p.now()
+	if !now.Before(p.until) {
+		p.lim.SetLimit(max(p.lim.Limit()/2, p.floor))
+		p.lim.SetBurst(1)
+	}
+	if until := now.Add(d); until.After(p.until) {
 		p.until = until
 	}
-	p.lim.SetLimit(max(p.lim.Limit()/2, p.floor))
-	p.lim.SetBurst(1)
 }
 
 // Success raises the rate back towards the configured one, additively.
@@ -104,4 +119,28 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// pacedTransport makes every HTTP call to the target wait on the pacer, so
+// that a row costing several calls (find, then create) spends several
+// tokens, and reads the rate-limit headers of every answer: one that says
+// nothing remains pauses all workers until the window resets. 429s are left
+// to the runner, which gets the connector's reading of them (Close's body
+// rate_reset is more exact than its rounded headers).
+type pacedTransport struct {
+	p    *pacer
+	next http.RoundTripper
+}
+
+func (t pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.p.Wait(req.Context()); err != nil {
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && resp.StatusCode < 400 {
+		if d, ok := connector.RateHint(resp.Header, t.p.now()); ok && d > 0 {
+			t.p.Pause(d)
+		}
+	}
+	return resp, err
 }

@@ -41,12 +41,16 @@ func TestPacerPauseHoldsEveryone(t *testing.T) {
 
 func TestPacerAIMD(t *testing.T) {
 	p := newPacer(100, 4)
-	p.Pause(time.Millisecond)
+	clock := time.Unix(0, 0)
+	p.now = func() time.Time { return clock }
+	p.Pause(time.Second)
+	p.Pause(time.Second) // same burst: no second halving
 	if got := p.Limit(); got != 50 {
 		t.Fatalf("after one pause limit = %v, want 50", got)
 	}
 	for range 5 {
-		p.Pause(time.Millisecond)
+		clock = clock.Add(2 * time.Second)
+		p.Pause(time.Second)
 	}
 	if got := p.Limit(); got != 100.0/16 {
 		t.Fatalf("limit floor = %v, want %v", got, 100.0/16)

@@ -89,7 +89,9 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	if r.Calls == nil {
 		r.Calls = context.WithoutCancel(ctx)
 	}
-	r.pacer = newPacer(r.Job.Run.Rate.PerSecond, r.Job.Run.Burst)
+	if r.pacer == nil {
+		r.pacer = newPacer(r.Job.Run.Rate.PerSecond, r.Job.Run.Burst)
+	}
 	r.match = r.Job.Match
 	if len(r.match) == 0 {
 		// create mode: verifying an uncertain create needs some key.
@@ -227,7 +229,9 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 	opt := connector.WriteOptions{Mode: r.Job.Mode, Match: r.match, Verify: r.Verify && r.Job.Mode == connector.Create}
 	retries, limited := 0, 0
 	for {
-		if err := r.pacer.Wait(ctx); err != nil {
+		// Each HTTP call waits for its token in the transport (Pace); here
+		// a row only waits out a pause, so that Ctrl-C can still skip it.
+		if err := r.pacer.WaitPause(ctx); err != nil {
 			return skipped(line, ctx)
 		}
 		line.Attempts++
@@ -266,8 +270,10 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 		if ce.HTTPStatus == 429 {
 			limited++
 			wait = r.jitter(0)
-			if ce.RetryAfter == 0 { // a bare 429: pause everyone a little anyway
-				ce.RetryAfter = r.backoff * 4
+			if ce.RetryAfter == 0 {
+				// A bare 429 (Close's ingress sends them) says nothing of
+				// when to come back: pause everyone, longer each time.
+				ce.RetryAfter = min(r.backoff<<min(limited-1, 6), 10*time.Second)
 			}
 		} else {
 			retries++

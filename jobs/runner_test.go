@@ -50,7 +50,7 @@ type fakeConn struct {
 }
 
 func (f *fakeConn) CheckWrite(connector.Object, connector.Mode, []string, []string) error { return nil }
-func (f *fakeConn) Prepare(context.Context, connector.Object, []string) error           { return nil }
+func (f *fakeConn) Prepare(context.Context, connector.Object, []string) error             { return nil }
 func (f *fakeConn) Write(ctx context.Context, _ connector.Object, rec mapping.Record, opt connector.WriteOptions) (connector.Result, error) {
 	f.mu.Lock()
 	if f.calls == nil {

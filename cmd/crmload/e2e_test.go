@@ -265,15 +265,15 @@ mapping:
 // A 429 storm: the sandbox limits hard and injects random 429s (some bare);
 // every row still succeeds.
 func TestRateLimitStorm(t *testing.T) {
-	fake, url := closeSandbox(t, sandbox.Faults{RatePerSecond: 40, Burst: 3, Error429: 0.2, Seed: 1})
+	fake, url := closeSandbox(t, sandbox.Faults{RatePerSecond: 50, Burst: 3, Error429: 0.1, Seed: 1})
 	dir := t.TempDir()
-	src := writeCSV(t, dir, "people.csv", people(60, "Engineer"))
+	src := writeCSV(t, dir, "people.csv", people(40, "Engineer"))
 	code, out, errOut := newCLI(t).run("run", job(t, dir, src, url, fmt.Sprintf(leadMapping, "upsert")))
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	lines := readReport(t, filepath.Join(dir, "report.csv"), 60)
-	if c := counts(lines); c[connector.Created] != 60 || len(fake.Leads()) != 60 {
+	lines := readReport(t, filepath.Join(dir, "report.csv"), 40)
+	if c := counts(lines); c[connector.Created] != 40 || len(fake.Leads()) != 40 {
 		t.Fatalf("counts %v, %d leads", c, len(fake.Leads()))
 	}
 	_, limited, injected := fake.Gate().Stats()

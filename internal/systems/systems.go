@@ -9,8 +9,14 @@ import (
 
 	"github.com/crmload/crmload/internal/connector"
 	closeconn "github.com/crmload/crmload/internal/connector/closecrm"
+	closemconn "github.com/crmload/crmload/internal/connector/closem"
+	closumconn "github.com/crmload/crmload/internal/connector/closum"
+	qlaraconn "github.com/crmload/crmload/internal/connector/qlara"
 	"github.com/crmload/crmload/internal/sandbox"
 	closesb "github.com/crmload/crmload/internal/sandbox/closecrm"
+	closemsb "github.com/crmload/crmload/internal/sandbox/closem"
+	closumsb "github.com/crmload/crmload/internal/sandbox/closum"
+	qlarasb "github.com/crmload/crmload/internal/sandbox/qlara"
 	"github.com/crmload/crmload/jobs"
 )
 
@@ -24,6 +30,9 @@ type Set struct {
 func New() *Set {
 	s := &Set{fakes: map[string]func(sandbox.Options) sandbox.Fake{}}
 	s.add("close", closeconn.New, func(o sandbox.Options) sandbox.Fake { return closesb.New(o) })
+	s.add("closum", closumconn.New, func(o sandbox.Options) sandbox.Fake { return closumsb.New(o) })
+	s.add("closem", closemconn.New, func(o sandbox.Options) sandbox.Fake { return closemsb.New(o) })
+	s.add("qlara", qlaraconn.New, func(o sandbox.Options) sandbox.Fake { return qlarasb.New(o) })
 	return s
 }
 

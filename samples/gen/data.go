@@ -2,8 +2,9 @@ package main
 
 // The pools the contacts are drawn from. Domains use the reserved .example
 // top-level domain and phone numbers the ranges set aside for fiction (US
-// 555-01xx, UK 020 7946 0xxx and 07700 900xxx, France 01 99 00 xx xx and
-// 06 39 98 xx xx), so no sample row names a real mailbox or line.
+// 555-01xx, UK 020 7946 0xxx, France 01 99 00 xx xx and alike), so no sample
+// row names a real mailbox or line. The mobile fiction ranges are left out:
+// libphonenumber, and so the CRMs, deem them invalid.
 
 func firstNames() []string {
 	return []string{

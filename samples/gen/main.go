@@ -162,10 +162,8 @@ func (g *generator) email(first, last, domain string) string {
 func (g *generator) phone(p place) (text, digits string) {
 	switch p.country {
 	case "United Kingdom":
-		if g.rng.IntN(3) == 0 {
-			sub := fmt.Sprintf("%03d", g.rng.IntN(1000))
-			return "+44 7700 900" + sub, "447700900" + sub
-		}
+		// Not Ofcom's mobile drama range 07700 900xxx: libphonenumber
+		// (and so the CRMs) call those numbers invalid.
 		sub := fmt.Sprintf("0%03d", g.rng.IntN(1000))
 		mid := map[string]string{"20": "7946", "29": "2018"}[p.areaCode]
 		if mid == "" {
@@ -174,9 +172,7 @@ func (g *generator) phone(p place) (text, digits string) {
 		return fmt.Sprintf("+44 %s %s %s", p.areaCode, mid, sub), "44" + p.areaCode + mid + sub
 	case "France":
 		prefix := map[string]string{"1": "1 99 00", "2": "2 61 91", "3": "3 53 01", "4": "4 65 71", "5": "5 36 49"}[p.areaCode]
-		if g.rng.IntN(3) == 0 {
-			prefix = "6 39 98"
-		}
+		// Not ARCEP's mobile fiction range 06 39 98: invalid for libphonenumber.
 		a, b := g.rng.IntN(100), g.rng.IntN(100)
 		d := "33" + strings.ReplaceAll(prefix, " ", "") + fmt.Sprintf("%02d%02d", a, b)
 		if g.rng.IntN(3) == 0 {

@@ -46,10 +46,11 @@ func TestWriteErrors(t *testing.T) {
 			message: "API call count exceeded for this period",
 		},
 		{
-			name: "429 header larger than body",
-			answer: canned{status: 429, header: map[string]string{"Retry-After": "3"},
+			// Close recommends rate_reset over the rounded-up headers.
+			name: "429 body's rate_reset wins over the headers",
+			answer: canned{status: 429, header: map[string]string{"Retry-After": "1", "RateLimit": "limit=40, remaining=0, reset=1"},
 				body: `{"error": {"message": "API call count exceeded for this period", "rate_reset": 0.870663}}`},
-			status: 429, retryable: true, retryAfter: 3 * time.Second,
+			status: 429, retryable: true, retryAfter: 870663 * time.Microsecond,
 		},
 		{
 			name:   "bare 429 with a header",

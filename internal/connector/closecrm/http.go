@@ -98,8 +98,11 @@ func (c *Client) explain(e *connector.Error, body []byte) {
 			if rl.Message != "" {
 				msg = rl.Message
 			}
+			// Close: "We recommend using the rate_reset value instead of
+			// the retry-after header": it is exact, where the headers are
+			// rounded up to whole seconds.
 			if rl.RateReset > 0 {
-				e.RetryAfter = max(e.RetryAfter, time.Duration(rl.RateReset*float64(time.Second)))
+				e.RetryAfter = time.Duration(rl.RateReset * float64(time.Second))
 			}
 		}
 		if e.RetryAfter > 0 {
