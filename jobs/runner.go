@@ -56,7 +56,7 @@ type Runner struct {
 
 	backoff time.Duration // first retry's mean wait; 250ms when zero
 	pacer   *pacer
-	keys    keyLocks
+	keys    connector.KeyLocks
 	match   []string // the job's match key, or the create mode's implicit one
 }
 
@@ -225,7 +225,7 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 	if ctx.Err() != nil {
 		return skipped(line, ctx)
 	}
-	defer r.keys.lock(matchKey(t.rec, r.match))()
+	defer r.keys.Lock(matchKey(t.rec, r.match))()
 	opt := connector.WriteOptions{Mode: r.Job.Mode, Match: r.match, Verify: r.Verify && r.Job.Mode == connector.Create}
 	retries, limited := 0, 0
 	for {

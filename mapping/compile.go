@@ -99,7 +99,7 @@ func compileRule(r *Rule, env *compileEnv) (compiledRule, []error) {
 			splits++
 		case transformPhone:
 			usesPhone = true
-		case transformDate:
+		case transformDate, transformDatetime:
 			usesDate = true
 		}
 	}

@@ -63,7 +63,7 @@ func TestCompileErrors(t *testing.T) {
 		{
 			name:  "unknown transform without a suggestion",
 			rules: []Rule{{Field: email, From: StringList{"Email"}, Transform: StringList{"normalize_everything"}}},
-			want:  []string{`rule 1 (email): unknown transform "normalize_everything" (known: trim, lower, upper, title, email, phone_e164, date, split, digits, strip_accents, url)`},
+			want:  []string{`rule 1 (email): unknown transform "normalize_everything" (known: trim, lower, upper, title, email, phone_e164, date, datetime, split, digits, strip_accents, url)`},
 		},
 		{
 			name: "field given twice",

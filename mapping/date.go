@@ -86,6 +86,8 @@ func newDateParser(rule, job []string) (*dateParser, []error) {
 	}
 	add(dateLayout{name: isoDate, layout: isoDate})
 	add(dateLayout{name: "RFC 3339", layout: time.RFC3339, hasTime: true})
+	// What the XLSX reader gives for a date-time cell: ISO without a zone.
+	add(dateLayout{name: "2006-01-02T15:04:05", layout: "2006-01-02T15:04:05", hasTime: true})
 	names := make([]string, len(p.layouts))
 	for i, l := range p.layouts {
 		names[i] = l.name
@@ -95,7 +97,11 @@ func newDateParser(rule, job []string) (*dateParser, []error) {
 }
 
 // parse is the date step.
-func (p *dateParser) parse(v string) (string, error) {
+//
+// keepTime is the datetime transform: a value with a time of day comes out
+// in RFC 3339 (UTC when it had no zone). The date transform keeps the date
+// only, since a date field of a CRM refuses a time.
+func (p *dateParser) parse(v string, keepTime bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", nil
@@ -105,7 +111,7 @@ func (p *dateParser) parse(v string) (string, error) {
 		if err != nil {
 			continue
 		}
-		if l.hasTime {
+		if l.hasTime && keepTime {
 			return t.Format(time.RFC3339), nil
 		}
 		return t.Format(isoDate), nil

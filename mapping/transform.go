@@ -28,6 +28,7 @@ const (
 	transformEmail        = "email"
 	transformPhone        = "phone_e164"
 	transformDate         = "date"
+	transformDatetime     = "datetime"
 	transformSplit        = "split"
 	transformDigits       = "digits"
 	transformStripAccents = "strip_accents"
@@ -37,7 +38,7 @@ const (
 // transformNames lists every transform, for "did you mean" suggestions.
 func transformNames() []string {
 	return []string{transformTrim, transformLower, transformUpper, transformTitle,
-		transformEmail, transformPhone, transformDate, transformSplit,
+		transformEmail, transformPhone, transformDate, transformDatetime, transformSplit,
 		transformDigits, transformStripAccents, transformURL}
 }
 
@@ -66,7 +67,9 @@ func newStep(name string, c *stepConfig) (s step, ok bool) {
 	case transformPhone:
 		return phoneStep(c.region), true
 	case transformDate:
-		return c.dates.parse, true
+		return func(v string) (string, error) { return c.dates.parse(v, false) }, true
+	case transformDatetime:
+		return func(v string) (string, error) { return c.dates.parse(v, true) }, true
 	case transformDigits:
 		return func(v string) (string, error) { return keepDigits(v), nil }, true
 	case transformStripAccents:
@@ -174,6 +177,12 @@ func phoneStep(region string) step {
 	}
 	return func(v string) (string, error) {
 		n, err := phonenumbers.Parse(v, region)
+		if (err != nil || !phonenumbers.IsValidNumber(n)) && len(v) >= 11 && keepDigits(v) == v {
+			// A number cell in a spreadsheet loses the "+" of an E.164
+			// number (442079460958): read bare international digits as such
+			// when they make no number of the region.
+			n, err = phonenumbers.Parse("+"+v, "")
+		}
 		if err != nil || !phonenumbers.IsValidNumber(n) {
 			return v, invalid(v, "is not a valid phone number "+where)
 		}

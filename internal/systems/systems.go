@@ -11,11 +11,13 @@ import (
 	closeconn "github.com/crmload/crmload/internal/connector/closecrm"
 	closemconn "github.com/crmload/crmload/internal/connector/closem"
 	closumconn "github.com/crmload/crmload/internal/connector/closum"
+	closumv1conn "github.com/crmload/crmload/internal/connector/closumv1"
 	qlaraconn "github.com/crmload/crmload/internal/connector/qlara"
 	"github.com/crmload/crmload/internal/sandbox"
 	closesb "github.com/crmload/crmload/internal/sandbox/closecrm"
 	closemsb "github.com/crmload/crmload/internal/sandbox/closem"
 	closumsb "github.com/crmload/crmload/internal/sandbox/closum"
+	closumv1sb "github.com/crmload/crmload/internal/sandbox/closumv1"
 	qlarasb "github.com/crmload/crmload/internal/sandbox/qlara"
 	"github.com/crmload/crmload/jobs"
 )
@@ -31,6 +33,7 @@ func New() *Set {
 	s := &Set{fakes: map[string]func(sandbox.Options) sandbox.Fake{}}
 	s.add("close", closeconn.New, func(o sandbox.Options) sandbox.Fake { return closesb.New(o) })
 	s.add("closum", closumconn.New, func(o sandbox.Options) sandbox.Fake { return closumsb.New(o) })
+	s.add("closum-v1", closumv1conn.New, func(o sandbox.Options) sandbox.Fake { return closumv1sb.New(o) })
 	s.add("closem", closemconn.New, func(o sandbox.Options) sandbox.Fake { return closemsb.New(o) })
 	s.add("qlara", qlaraconn.New, func(o sandbox.Options) sandbox.Fake { return qlarasb.New(o) })
 	return s

@@ -78,6 +78,10 @@ type Client struct {
 
 	mu     sync.RWMutex
 	custom map[connector.Object]map[string]customField // lower-case human name → field, set by Prepare
+
+	// companies serialises contact creates per company name, so that two
+	// contacts of a company new to Close do not each create its lead.
+	companies connector.KeyLocks
 }
 
 var (

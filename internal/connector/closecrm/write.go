@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/crmload/crmload/internal/connector"
 	"github.com/crmload/crmload/mapping"
@@ -106,6 +107,7 @@ func (c *Client) create(ctx context.Context, t *tracker, op string, obj connecto
 	leadID := val(rec, fieldLeadID)
 	company := val(rec, mapping.FieldCompany)
 	if leadID == "" && company != "" {
+		defer c.companies.Lock(strings.ToLower(company))()
 		leads, err := c.findLeadsNamed(ctx, t, "find lead named "+company, company)
 		if err != nil {
 			return connector.Result{}, err

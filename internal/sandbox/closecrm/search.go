@@ -1,0 +1,184 @@
+package closecrm
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Evaluation of parsed searches (see query.go for the language). Exact-match
+// terms are answered from the store's indexes, so an upsert's lookup by
+// email or phone does not scan every lead.
+
+func (allExpr) match(*store, *leadRec) bool { return true }
+
+func (a andExpr) match(s *store, r *leadRec) bool {
+	for _, e := range a {
+		if !e.match(s, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (o orExpr) match(s *store, r *leadRec) bool {
+	for _, e := range o {
+		if e.match(s, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n notExpr) match(s *store, r *leadRec) bool { return !n.e.match(s, r) }
+
+func (t termExpr) match(s *store, r *leadRec) bool {
+	switch t.key {
+	case "name":
+		return strings.EqualFold(r.lead.Name, t.value)
+	case "status":
+		st, ok := s.statusByLabel(t.value)
+		return ok && r.lead.StatusID == st.ID
+	case "email_address":
+		return s.byEmail[t.value][r.lead.ID] > 0
+	case "phone":
+		return s.byPhone[t.value][r.lead.ID] > 0
+	}
+	return false
+}
+
+func (d dateExpr) match(_ *store, r *leadRec) bool {
+	t := r.lead.DateCreated.Time
+	if d.field == "updated" {
+		t = r.lead.DateUpdated.Time
+	}
+	lo, hi := d.lo, d.hi
+	if hi.IsZero() { // an instant
+		switch d.op {
+		case ">":
+			return t.After(lo)
+		case ">=":
+			return !t.Before(lo)
+		case "<":
+			return t.Before(lo)
+		case "<=":
+			return !t.After(lo)
+		}
+		return t.Equal(lo)
+	}
+	switch d.op { // a whole day: "> day" means after that day
+	case ">":
+		return !t.Before(hi)
+	case ">=":
+		return !t.Before(lo)
+	case "<":
+		return t.Before(lo)
+	case "<=":
+		return t.Before(hi)
+	}
+	return !t.Before(lo) && t.Before(hi)
+}
+
+func (sortExpr) match(*store, *leadRec) bool { return true }
+
+// candidates narrows e to a set of lead ids through the indexes; ok is
+// false when e needs a scan.
+func (s *store) candidates(e expr) (ids map[string]int, ok bool) {
+	switch x := e.(type) {
+	case termExpr:
+		switch x.key {
+		case "email_address":
+			return s.byEmail[x.value], true
+		case "phone":
+			return s.byPhone[x.value], true
+		case "name":
+			return s.byName[strings.ToLower(x.value)], true
+		}
+	case andExpr:
+		found := false
+		for _, sub := range x {
+			if c, ok := s.candidates(sub); ok && (!found || len(c) < len(ids)) {
+				ids, found = c, true
+			}
+		}
+		return ids, found
+	case orExpr:
+		union := map[string]int{}
+		for _, sub := range x {
+			c, ok := s.candidates(sub)
+			if !ok {
+				return nil, false
+			}
+			for id := range c {
+				union[id] = 1
+			}
+		}
+		return union, true
+	}
+	return nil, false
+}
+
+// search returns the ids of the leads matching q, in q's order (creation
+// order by default).
+func (s *store) search(q query) []string {
+	var recs []*leadRec
+	if c, ok := s.candidates(q.root); ok {
+		for id := range c {
+			if r := s.leads[id]; r != nil && q.root.match(s, r) {
+				recs = append(recs, r)
+			}
+		}
+		slices.SortFunc(recs, func(a, b *leadRec) int { return cmp.Compare(a.seq, b.seq) })
+	} else {
+		for _, id := range s.liveLeads() {
+			if r := s.leads[id]; q.root.match(s, r) {
+				recs = append(recs, r)
+			}
+		}
+	}
+	if q.sort != nil {
+		key := func(r *leadRec) string {
+			switch q.sort.field {
+			case "created":
+				return r.lead.DateCreated.UTC().Format(timeLayout)
+			case "updated":
+				return r.lead.DateUpdated.UTC().Format(timeLayout)
+			}
+			return strings.ToLower(r.lead.Name)
+		}
+		slices.SortStableFunc(recs, func(a, b *leadRec) int {
+			c := strings.Compare(key(a), key(b))
+			if q.sort.desc {
+				c = -c
+			}
+			return c
+		})
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.lead.ID
+	}
+	return ids
+}
+
+// queryCache keeps recent search results while nothing changes, so paging
+// through a scanned search is not quadratic.
+type queryCache struct {
+	version uint64
+	results map[string][]string
+}
+
+func (c *queryCache) get(version uint64, key string) ([]string, bool) {
+	if c.version != version {
+		c.version, c.results = version, nil
+	}
+	ids, ok := c.results[key]
+	return ids, ok
+}
+
+func (c *queryCache) put(key string, ids []string) {
+	if c.results == nil || len(c.results) >= 16 {
+		c.results = map[string][]string{}
+	}
+	c.results[key] = ids
+}
