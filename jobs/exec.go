@@ -124,6 +124,17 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 		return nil, &AbortError{err}
 	}
 
+	meta := newMeta(j, now)
+	if opt.Resume {
+		if old, err := ReadMeta(path); err == nil {
+			meta.Started = old.Started
+		}
+	}
+	if err := writeMeta(path, meta); err != nil {
+		rep.Close(convertReport)
+		return nil, &AbortError{err}
+	}
+
 	r := &Runner{Job: j, Conn: conn, Mapper: mapper, Source: src, Report: rep, Done: done,
 		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff, pacer: pace}
 	if opt.Progress != nil {
@@ -138,6 +149,8 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 	cerr := rep.Close(convertReport)
 	res := &Result{Outcome: out, ReportPath: path}
 	res.Summary = rep.Summary()
+	meta.Finished, meta.Counts = time.Now(), res.Summary.Counts
+	cerr = errors.Join(cerr, writeMeta(path, meta))
 	if err = errors.Join(err, cerr); err != nil {
 		return res, &AbortError{fmt.Errorf("write report %s: %w", path, err)}
 	}

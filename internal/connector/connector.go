@@ -110,6 +110,9 @@ type Connector interface {
 // Query narrows a List.
 type Query struct {
 	Since time.Time // only records created or updated after it; zero for all
+	// Async asks for the API's asynchronous bulk export where it has one
+	// (Close, Qlara) instead of paging; systems without one page anyway.
+	Async bool
 }
 
 // Lister is the optional ability to stream every record of an object.
