@@ -79,7 +79,12 @@ func Check(j *Job, sys Systems) error {
 			problems = append(problems, fmt.Errorf("mapping: %w", err))
 		}
 	}
+	// The fields the rules name, even when the mapping does not compile, so
+	// that the connector's objections come in the same list.
 	var fields []string
+	for _, r := range j.Mapping {
+		fields = append(fields, r.Field...)
+	}
 	if m != nil {
 		fields = m.Fields()
 		for _, k := range j.Match {
@@ -92,7 +97,7 @@ func Check(j *Job, sys Systems) error {
 	conn, err := sys.Connector(j.Target.System, connector.Config{BaseURL: "http://check.invalid", APIKey: "check", Username: "check", Password: "check", Options: j.Target.Options})
 	if err != nil {
 		problems = append(problems, fmt.Errorf("target: %w", err))
-	} else if m != nil {
+	} else {
 		if err := conn.CheckWrite(j.Target.Object, j.Mode, j.Match, fields); err != nil {
 			problems = append(problems, fmt.Errorf("target %s: %w", j.Target.System, err))
 		}

@@ -147,3 +147,21 @@ func TestTopErrors(t *testing.T) {
 		t.Fatalf("top = %+v", top)
 	}
 }
+
+// A ragged source row still makes a well-formed report line.
+func TestRaggedRowsFit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	w, _ := Create(path, header)
+	w.Write(Line{Row: 1, Status: connector.Failed, Error: "short", Values: []string{"a"}})
+	w.Write(Line{Row: 2, Status: connector.Failed, Error: "long", Values: []string{"a", "b", "c", "d"}})
+	if err := w.Close(nil); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]Line{}
+	if err := Read(path, func(_ []string, l Line) error { got[l.Row] = l; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got[1].Values) != 2 || got[2].Values[1] != "b" || got[2].Error != "long; extra fields: c | d" {
+		t.Fatalf("lines %+v", got)
+	}
+}

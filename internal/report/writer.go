@@ -124,6 +124,7 @@ func (w *Writer) attach(f *os.File) {
 // Write appends one line. It fsyncs when the last sync is more than a few
 // seconds old; call Flush when idle so finished rows reach the OS promptly.
 func (w *Writer) Write(l Line) error {
+	l = w.fit(l)
 	if err := w.cw.Write(l.record()); err != nil {
 		return fmt.Errorf("write report line %d: %w", l.Row, err)
 	}
@@ -132,6 +133,22 @@ func (w *Writer) Write(l Line) error {
 		return w.sync()
 	}
 	return nil
+}
+
+// fit makes a ragged row's values as wide as the header, so that the report
+// stays a well-formed table: missing fields are left empty and extra ones
+// are kept in the error column rather than dropped.
+func (w *Writer) fit(l Line) Line {
+	width := len(w.header) - len(Fixed)
+	switch {
+	case len(l.Values) < width:
+		l.Values = append(append(make([]string, 0, width), l.Values...), make([]string, width-len(l.Values))...)
+	case len(l.Values) > width:
+		extra := l.Values[width:]
+		l.Values = l.Values[:width]
+		l.Error = strings.TrimPrefix(l.Error+"; extra fields: "+strings.Join(extra, " | "), "; ")
+	}
+	return l
 }
 
 // Flush hands buffered lines to the operating system (a process crash then
