@@ -115,9 +115,12 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 		path = j.ReportPath(now)
 	}
 	var rep *report.Writer
-	var done map[int]report.Line
+	var done *report.RowSet
 	if opt.Resume {
-		if rep, done, err = report.Resume(path, src.Header()); err != nil {
+		// Rows a Ctrl-C skipped were never sent: they leave the report
+		// and go again.
+		keep := func(l report.Line) bool { return !Cancelled(l) }
+		if rep, done, err = report.Resume(path, src.Header(), keep); err != nil {
 			return nil, &InvalidError{Path: j.Path, Problems: []error{err}}
 		}
 	} else if rep, err = report.Create(path, src.Header()); err != nil {

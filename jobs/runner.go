@@ -44,7 +44,7 @@ type Runner struct {
 
 	// Done holds rows an earlier run already finished (resume): they are
 	// read but neither sent nor written again.
-	Done map[int]report.Line
+	Done *report.RowSet
 	// Verify makes every create look its record up first: set for resume
 	// and retry, whose rows may have reached the server before.
 	Verify bool
@@ -170,7 +170,7 @@ func (r *Runner) produce(ctx context.Context, tasks chan<- task, lines chan<- re
 		if err != nil {
 			return fmt.Errorf("read source: %w", err)
 		}
-		if _, done := r.Done[row.Num]; done {
+		if r.Done.Has(row.Num) {
 			continue
 		}
 		line := report.Line{Row: row.Num, Values: row.Values}

@@ -15,6 +15,7 @@ import (
 
 type runOptions struct {
 	resume     bool
+	force      bool
 	reportPath string
 	sandboxDir string
 }
@@ -39,7 +40,8 @@ interrupted run from its report.
 		},
 	}
 	cmd.Flags().BoolVar(&opt.resume, "resume", false, "continue an interrupted run: skip the rows its report already has")
-	cmd.Flags().StringVar(&opt.reportPath, "report", "", "report path (overrides the job's report:)")
+	cmd.Flags().BoolVar(&opt.force, "force", false, "resume even if the job changed since the report was made")
+	cmd.Flags().StringVar(&opt.reportPath, "report", "", "report path (overrides the job's report:; with --resume, the report to continue)")
 	cmd.Flags().StringVar(&opt.sandboxDir, "sandbox-dir", jobs.DefaultSandboxDir, "where the embedded sandbox keeps its records")
 	return cmd
 }
@@ -48,6 +50,21 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 	job, err := jobs.Load(path, env.Getenv)
 	if err != nil {
 		return err
+	}
+	if opt.resume {
+		if opt.reportPath == "" {
+			if opt.reportPath, err = jobs.FindResumable(job); err != nil {
+				return &exitError{code: exitInvalid, err: err}
+			}
+		}
+		meta, err := jobs.ReadMeta(opt.reportPath)
+		if err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+		if meta.Fingerprint != job.Fingerprint() && !opt.force {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("the job changed since %s was started (mapping, mode, match or target); check it, then resume with --force", opt.reportPath)}
+		}
+		fmt.Fprintf(env.Stderr, "resuming %s\n", opt.reportPath)
 	}
 	soft, hard, stop := signalContexts(cmd.Context(), env, env.Stderr)
 	defer stop()
@@ -68,6 +85,11 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 	if res != nil {
 		printSummary(env.Stdout, res)
 	}
+	return finish(res, err)
+}
+
+// finish turns a run's result into the exit status.
+func finish(res *jobs.Result, err error) error {
 	if err != nil {
 		return err
 	}

@@ -7,36 +7,45 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
+
+	"github.com/crmload/crmload/internal/tabular"
 )
 
 // scan reads the report journal at path, checks its header against the
-// source header, and returns its lines by row and the byte offset where the
-// last complete line ends. A final line that lacks its newline or does not
-// parse is torn: it is left out and the offset stops before it. A row that
-// appears twice keeps its last line (a resumed run may have re-sent it).
-func scan(path string, sourceHeader []string) (map[int]Line, int64, error) {
+// source header, calls visit for each complete line, and returns the byte
+// offset where the last complete line ends. A final line that lacks its
+// newline or does not parse is torn by a crash: it is left out and the
+// offset stops before it. Only the first limit bytes are read (-1: all).
+func scan(path string, sourceHeader []string, limit int64, visit func(rec []string, l Line) error) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume report: %w", err)
+		return 0, fmt.Errorf("resume report: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume report: %w", err)
+		return 0, fmt.Errorf("resume report: %w", err)
 	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	size := st.Size()
+	if limit >= 0 && limit < size {
+		size = limit
+	}
+	r := csv.NewReader(bufio.NewReaderSize(io.LimitReader(f, size), 64<<10))
 	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
 	head, err := r.Read()
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume report %s: read header: %w", path, err)
+		return 0, fmt.Errorf("resume report %s: read header: %w", path, err)
 	}
 	want := append(append([]string(nil), Fixed[:]...), sourceHeader...)
 	if !slices.Equal(head, want) {
-		return nil, 0, fmt.Errorf("resume report %s: its columns differ from the source's; was it made from another file?", path)
+		return 0, fmt.Errorf("resume report %s: its columns differ from the source's; was it made from another file?", path)
 	}
-	done := map[int]Line{}
+	if err := visit(head, Line{}); err != nil {
+		return 0, err
+	}
 	good := r.InputOffset()
 	for {
 		rec, err := r.Read()
@@ -48,19 +57,21 @@ func scan(path string, sourceHeader []string) (map[int]Line, int64, error) {
 		if err == nil {
 			l, err = parseLine(rec, len(sourceHeader))
 		}
-		if err == nil && end == st.Size() && !endsWithNewline(f, end) {
+		if err == nil && end == size && !endsWithNewline(f, end) {
 			err = errors.New("no final newline")
 		}
 		if err != nil {
-			if end < st.Size() && !isLast(r) {
-				return nil, 0, fmt.Errorf("resume report %s: line at byte %d: %w", path, good, err)
+			if end < size && !isLast(r) {
+				return 0, fmt.Errorf("resume report %s: line at byte %d: %w", path, good, err)
 			}
 			break // torn by a crash: drop it, that row is sent again
 		}
-		done[l.Row] = l
+		if err := visit(rec, l); err != nil {
+			return 0, err
+		}
 		good = end
 	}
-	return done, good, nil
+	return good, nil
 }
 
 func endsWithNewline(f *os.File, size int64) bool {
@@ -75,39 +86,99 @@ func isLast(r *csv.Reader) bool {
 	return errors.Is(err, io.EOF) || err != nil
 }
 
-// Read returns every line of a finished report (or a journal), in file
-// order, with the source header taken from the report's own header. It is
-// used by retry, whose reports may be any size: fn is called per line.
-func Read(path string, fn func(header []string, l Line) error) error {
-	f, err := os.Open(JournalOrReport(path))
-	if err != nil {
-		return fmt.Errorf("read report: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
-	r.FieldsPerRecord = -1
-	head, err := r.Read()
-	if err != nil {
-		return fmt.Errorf("read report %s: header: %w", path, err)
+// Reader streams the lines of a report (CSV, its journal, or a finished
+// .xlsx), for retry.
+type Reader struct {
+	path   string
+	header []string // the source's columns
+	next   func() ([]string, int, error)
+	close  func() error
+}
+
+// Open opens a report for reading. A .xlsx report whose run did not finish
+// is read from its journal.
+func Open(path string) (*Reader, error) {
+	file := JournalOrReport(path)
+	var head []string
+	rd := &Reader{path: path}
+	if strings.EqualFold(filepath.Ext(file), ".xlsx") {
+		t, err := tabular.Open(file, tabular.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("read report: %w", err)
+		}
+		head = t.Header()
+		rd.close = t.Close
+		rd.next = func() ([]string, int, error) {
+			row, err := t.Next()
+			if err == nil && row.Err != nil {
+				err = row.Err
+			}
+			return row.Values, row.Num + 1, err
+		}
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("read report: %w", err)
+		}
+		r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+		r.FieldsPerRecord = -1
+		if head, err = r.Read(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("read report %s: header: %w", path, err)
+		}
+		rd.close = f.Close
+		rd.next = func() ([]string, int, error) {
+			rec, err := r.Read()
+			line, _ := r.FieldPos(0)
+			return rec, line, err
+		}
 	}
 	if len(head) < len(Fixed) || !slices.Equal(head[:len(Fixed)], Fixed[:]) {
-		return fmt.Errorf("read report %s: not a crmload report (its first columns are not %v)", path, Fixed)
+		rd.close()
+		return nil, fmt.Errorf("read report %s: not a crmload report (its first columns are not %v)", path, Fixed)
 	}
-	src := head[len(Fixed):]
+	rd.header = append([]string(nil), head[len(Fixed):]...)
+	return rd, nil
+}
+
+// Header returns the source's columns (the report's, less the fixed six).
+func (r *Reader) Header() []string { return r.header }
+
+// Next returns the next line, or io.EOF.
+func (r *Reader) Next() (Line, error) {
+	rec, line, err := r.next()
+	if errors.Is(err, io.EOF) {
+		return Line{}, io.EOF
+	}
+	if err != nil {
+		return Line{}, fmt.Errorf("read report %s: %w", r.path, err)
+	}
+	l, err := parseLine(rec, len(r.header))
+	if err != nil {
+		return Line{}, fmt.Errorf("read report %s: line %d: %w", r.path, line, err)
+	}
+	return l, nil
+}
+
+// Close closes the report.
+func (r *Reader) Close() error { return r.close() }
+
+// Read calls fn for every line of a report, in file order.
+func Read(path string, fn func(header []string, l Line) error) error {
+	r, err := Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	for {
-		rec, err := r.Read()
+		l, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read report %s: %w", path, err)
+			return err
 		}
-		l, err := parseLine(rec, len(src))
-		if err != nil {
-			line, _ := r.FieldPos(0)
-			return fmt.Errorf("read report %s: line %d: %w", path, line, err)
-		}
-		if err := fn(src, l); err != nil {
+		if err := fn(r.header, l); err != nil {
 			return err
 		}
 	}

@@ -30,12 +30,12 @@ func TestWriteThenResume(t *testing.T) {
 	if err := w.Close(nil); err != nil {
 		t.Fatal(err)
 	}
-	w, done, err := Resume(path, header)
+	w, done, err := Resume(path, header, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(done) != 3 || done[2].Status != connector.Failed || done[1].Values[1] != "two\nlines, with comma" {
-		t.Fatalf("resumed lines = %+v", done)
+	if done.Len() != 3 || !done.Has(1) || !done.Has(3) || done.Has(4) {
+		t.Fatalf("resumed rows = %+v", done)
 	}
 	if err := w.Write(line(4, connector.Skipped, "cancelled")); err != nil {
 		t.Fatal(err)
@@ -83,12 +83,12 @@ func TestResumeDropsTornLine(t *testing.T) {
 		if err := os.WriteFile(path, full[:cut], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		w, done, err := Resume(path, header)
+		w, done, err := Resume(path, header, nil)
 		if err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
-		if len(done) != 2 || done[3].Row != 0 {
-			t.Fatalf("cut at %d: kept rows %v, want 1 and 2", cut, keys(done))
+		if done.Len() != 2 || done.Has(3) {
+			t.Fatalf("cut at %d: kept %d rows, want 1 and 2", cut, done.Len())
 		}
 		if err := w.Write(line(3, connector.Created, "")); err != nil {
 			t.Fatal(err)
@@ -110,17 +110,9 @@ func TestResumeRejectsOtherSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close(nil)
-	if _, _, err := Resume(path, []string{"Other"}); err == nil {
+	if _, _, err := Resume(path, []string{"Other"}, nil); err == nil {
 		t.Fatal("want an error for a report made from other columns")
 	}
-}
-
-func keys(m map[int]Line) []int {
-	var out []int
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func TestErrorKind(t *testing.T) {
@@ -163,5 +155,33 @@ func TestRaggedRowsFit(t *testing.T) {
 	}
 	if len(got[1].Values) != 2 || got[2].Values[1] != "b" || got[2].Error != "long; extra fields: c | d" {
 		t.Fatalf("lines %+v", got)
+	}
+}
+
+// Resume takes the lines keep refuses out of the report: their rows are sent
+// again and must be reported once.
+func TestResumeDropsCancelled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	w, _ := Create(path, header)
+	w.Write(line(1, connector.Created, ""))
+	w.Write(line(2, connector.Skipped, "cancelled"))
+	w.Write(line(3, connector.Failed, "bad"))
+	w.Close(nil)
+	w, done, err := Resume(path, header, func(l Line) bool { return l.Error != "cancelled" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Len() != 2 || done.Has(2) {
+		t.Fatalf("done %+v", done)
+	}
+	w.Write(line(2, connector.Created, ""))
+	w.Close(nil)
+	var rows []int
+	Read(path, func(_ []string, l Line) error { rows = append(rows, l.Row); return nil })
+	if len(rows) != 3 || rows[0] != 1 || rows[1] != 3 || rows[2] != 2 {
+		t.Fatalf("rows %v, want 1 3 2", rows)
+	}
+	if s := w.Summary(); s.Total != 3 || s.Counts[connector.Skipped] != 0 {
+		t.Fatalf("summary %+v", s)
 	}
 }

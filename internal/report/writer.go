@@ -57,18 +57,38 @@ func Create(path string, sourceHeader []string) (*Writer, error) {
 	return w, nil
 }
 
-// Resume reopens the report of an interrupted run for appending. It returns
-// the lines already there, keyed by row; a last line torn by a crash is cut
-// off (its row will be sent again). The source header must be the one the
-// report was written with.
-func Resume(path string, sourceHeader []string) (*Writer, map[int]Line, error) {
+// Resume reopens the report of an interrupted run for appending and
+// returns the rows it already has. A last line torn by a crash is cut off
+// (its row will be sent again). Lines for which keep returns false (rows a
+// Ctrl-C skipped) are taken out of the report, so that their rows can be
+// sent and reported again, once. The source header must be the one the
+// report was written with. Only row numbers are kept in memory.
+func Resume(path string, sourceHeader []string, keep func(Line) bool) (*Writer, *RowSet, error) {
 	if err := checkExt(path); err != nil {
 		return nil, nil, err
 	}
 	w := newWriter(path, sourceHeader)
-	done, end, err := scan(w.journal, sourceHeader)
+	done := &RowSet{}
+	dropped := 0
+	end, err := scan(w.journal, sourceHeader, -1, func(_ []string, l Line) error {
+		if l.Row == 0 { // the header
+			return nil
+		}
+		if keep != nil && !keep(l) {
+			dropped++
+			return nil
+		}
+		done.Add(l.Row)
+		w.summary.add(l)
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if dropped > 0 {
+		if end, err = rewrite(w.journal, sourceHeader, end, keep); err != nil {
+			return nil, nil, err
+		}
 	}
 	f, err := os.OpenFile(w.journal, os.O_WRONLY, 0)
 	if err != nil {
@@ -83,10 +103,90 @@ func Resume(path string, sourceHeader []string) (*Writer, map[int]Line, error) {
 		return nil, nil, fmt.Errorf("resume report: %w", err)
 	}
 	w.attach(f)
-	for _, l := range done {
-		w.summary.add(l)
-	}
 	return w, done, nil
+}
+
+// rewrite replaces the journal by its header and the lines keep accepts
+// among its first end bytes, in order, atomically (temp file, fsync,
+// rename); it returns the new size.
+func rewrite(path string, sourceHeader []string, end int64, keep func(Line) bool) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return 0, fmt.Errorf("resume report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	cw := csv.NewWriter(bw)
+	_, err = scan(path, sourceHeader, end, func(rec []string, l Line) error {
+		if l.Row != 0 && !keep(l) {
+			return nil
+		}
+		return cw.Write(rec)
+	})
+	if cw.Flush(); err == nil {
+		err = cw.Error()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	var size int64
+	if err == nil {
+		var st os.FileInfo
+		if st, err = tmp.Stat(); err == nil {
+			size = st.Size()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("resume report: rewrite %s: %w", path, err)
+	}
+	return size, nil
+}
+
+// RowSet is a set of row numbers, one bit each: a resumed run of a million
+// rows keeps 125 KB, not a million report lines.
+type RowSet struct {
+	bits []uint64
+	n    int
+}
+
+// Add puts row in the set.
+func (s *RowSet) Add(row int) {
+	if row < 0 {
+		return
+	}
+	i := row / 64
+	for len(s.bits) <= i {
+		s.bits = append(s.bits, 0)
+	}
+	if s.bits[i]&(1<<(row%64)) == 0 {
+		s.bits[i] |= 1 << (row % 64)
+		s.n++
+	}
+}
+
+// Has reports whether row is in the set; a nil set is empty.
+func (s *RowSet) Has(row int) bool {
+	if s == nil || row < 0 || row/64 >= len(s.bits) {
+		return false
+	}
+	return s.bits[row/64]&(1<<(row%64)) != 0
+}
+
+// Len returns the number of rows in the set.
+func (s *RowSet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
 }
 
 func checkExt(path string) error {
