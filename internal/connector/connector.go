@@ -63,6 +63,14 @@ type Config struct {
 	HTTP     *http.Client      // shared client; its Timeout bounds one call
 }
 
+// String hides the credentials, so a Config printed by mistake leaks nothing.
+func (c Config) String() string {
+	return fmt.Sprintf("{BaseURL:%s credentials:hidden Options:%v}", c.BaseURL, c.Options)
+}
+
+// GoString hides the credentials from %#v too.
+func (c Config) GoString() string { return c.String() }
+
 // WriteOptions tells Write what to do with one record.
 type WriteOptions struct {
 	Mode  Mode
@@ -116,10 +124,22 @@ type Query struct {
 }
 
 // Lister is the optional ability to stream every record of an object.
+//
+// List and Columns work without Prepare: they load what they need (custom
+// field names, tokens) themselves.
 type Lister interface {
 	// List yields every record of obj, page by page, as the pages arrive.
-	// It stops at the first error it yields.
+	// It stops at the first error it yields; a failed call is an *Error
+	// (a 429 with its RetryAfter), which the caller may retry by listing
+	// again.
 	List(ctx context.Context, obj Object, q Query) iter.Seq2[mapping.Record, error]
+
+	// Columns returns the keys of the records List yields for obj, in the
+	// order an export writes them: id first, then the standard fields, then
+	// custom fields by human name, then date_created and date_updated. Each
+	// implementation says whether it calls the API (custom field names need
+	// a call) and how it keeps Columns and List in step.
+	Columns(ctx context.Context, obj Object) ([]string, error)
 }
 
 // Factory builds a connector from its configuration.

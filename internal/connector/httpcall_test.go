@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -141,5 +142,14 @@ func TestCallTransportErrorsRedacted(t *testing.T) {
 	req, _ = http.NewRequest("GET", hang.URL, nil)
 	if _, _, err := Call(ctx, hang.Client(), req, "x", Redactor{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call: %v, want context.Canceled unclassified", err)
+	}
+}
+
+func TestConfigHidesCredentials(t *testing.T) {
+	c := Config{BaseURL: "https://x.example", APIKey: "k3y", Password: "pw9"}
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+		if strings.Contains(s, "k3y") || strings.Contains(s, "pw9") {
+			t.Fatalf("credentials printed: %s", s)
+		}
 	}
 }
