@@ -38,7 +38,7 @@ func New(w io.Writer, total int, label string, interval time.Duration) Meter {
 			progressbar.OptionClearOnFinish(),
 		)}
 	}
-	l := &lines{w: w, label: label, total: total, start: time.Now(), done: make(chan struct{})}
+	l := &lines{w: w, label: label, total: total, start: time.Now(), done: make(chan struct{}), exited: make(chan struct{})}
 	go l.loop(interval)
 	return l
 }
@@ -55,10 +55,11 @@ type lines struct {
 	total int
 	start time.Time
 
-	mu   sync.Mutex
-	n    int
-	once sync.Once
-	done chan struct{}
+	mu     sync.Mutex
+	n      int
+	once   sync.Once
+	done   chan struct{}
+	exited chan struct{} // closed when loop has returned: nothing prints after Finish
 }
 
 func (l *lines) Add(n int) {
@@ -68,6 +69,7 @@ func (l *lines) Add(n int) {
 }
 
 func (l *lines) loop(every time.Duration) {
+	defer close(l.exited)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -92,4 +94,9 @@ func (l *lines) print() {
 	fmt.Fprintf(l.w, "%s: %d rows (%.1f rows/s)\n", l.label, n, rate)
 }
 
-func (l *lines) Finish() { l.once.Do(func() { close(l.done) }) }
+// Finish stops the status lines and waits until the last one is written,
+// so the caller may print after it without interleaving (or racing).
+func (l *lines) Finish() {
+	l.once.Do(func() { close(l.done) })
+	<-l.exited
+}
