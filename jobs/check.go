@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -44,8 +45,12 @@ func (j *Job) SourceOptions() (tabular.Options, error) {
 	return opt, nil
 }
 
-// OpenSource opens the job's source file.
+// OpenSource opens the job's source file. A CRM source is opened by
+// Execute and Export, which can make calls.
 func (j *Job) OpenSource() (Rows, error) {
+	if j.Source.IsCRM() {
+		return nil, fmt.Errorf("source: this job lists %s %ss through the API; only a file source can be read without calls (use run or export)", j.Source.System, j.Source.Object)
+	}
 	opt, err := j.SourceOptions()
 	if err != nil {
 		return nil, err
@@ -63,41 +68,73 @@ func (j *Job) Compile(header []string) (*mapping.Mapper, error) {
 }
 
 // Check finds every problem that would stop the job, without any call to
-// the target: the source must open, the mapping must fit its header, the
-// match key must be mapped, and the connector must accept the object, mode,
-// match and fields. It returns nil or an *InvalidError listing them all.
+// the target or the source: a file source must open and the mapping must
+// fit its header; a CRM source must be able to list (its columns are known
+// only at run time, so its mapping is checked for everything but the
+// names of the fields it reads); a CRM target must accept the object,
+// mode, match and fields. It returns nil or an *InvalidError listing them
+// all.
 func Check(j *Job, sys Systems) error {
 	var problems []error
-	src, err := j.OpenSource()
 	var m *mapping.Mapper
-	if err != nil {
-		problems = append(problems, err)
-	} else {
-		m, err = j.Compile(src.Header())
-		src.Close()
-		if err != nil {
-			problems = append(problems, fmt.Errorf("mapping: %w", err))
+	switch {
+	case j.Source.IsCRM():
+		problems = append(problems, checkLister(j, sys)...)
+		if len(j.Mapping) > 0 || !j.Target.IsFile() {
+			var err error
+			if m, err = j.Compile(ruleColumns(j.Mapping)); err != nil {
+				problems = append(problems, fmt.Errorf("mapping: %w", err))
+			}
 		}
-	}
-	// The fields the rules name, even when the mapping does not compile, so
-	// that the connector's objections come in the same list.
-	var fields []string
-	for _, r := range j.Mapping {
-		fields = append(fields, r.Field...)
-	}
-	if m != nil {
-		fields = m.Fields()
-		for _, k := range j.Match {
-			if !contains(fields, k) {
-				problems = append(problems, fmt.Errorf("match: %q is not a mapped field (mapped: %s)", k, strings.Join(fields, ", ")))
+	default:
+		src, err := j.OpenSource()
+		if err != nil {
+			problems = append(problems, err)
+		} else {
+			m, err = j.Compile(src.Header())
+			src.Close()
+			if err != nil {
+				problems = append(problems, fmt.Errorf("mapping: %w", err))
 			}
 		}
 	}
+	if !j.Target.IsFile() {
+		problems = append(problems, checkTarget(j, sys, m)...)
+	}
+	if len(problems) > 0 {
+		return &InvalidError{Path: j.Path, Problems: problems}
+	}
+	return nil
+}
+
+// checkTarget asks the target's connector whether it can write what the
+// mapping gives.
+func checkTarget(j *Job, sys Systems, m *mapping.Mapper) []error {
+	var problems []error
+	var fields []string
+	if m != nil {
+		fields = m.Fields()
+	} else {
+		// The mapping did not compile: check the fields its rules name
+		// anyway, so that validate reports every problem at once.
+		for _, r := range j.Mapping {
+			for _, f := range r.Field {
+				if strings.TrimSpace(f) != "" && !contains(fields, f) {
+					fields = append(fields, f)
+				}
+			}
+		}
+	}
+	for _, k := range j.Match {
+		if len(fields) > 0 && !contains(fields, k) {
+			problems = append(problems, fmt.Errorf("match: %q is not a mapped field (mapped: %s)", k, strings.Join(fields, ", ")))
+		}
+	}
 	// Placeholder credentials: CheckWrite makes no call, and New may insist on some.
-	conn, err := sys.Connector(j.Target.System, connector.Config{BaseURL: "http://check.invalid", APIKey: "check", Username: "check", Password: "check", Options: j.Target.Options})
+	conn, err := sys.Connector(j.Target.System, placeholderConfig(j.Target.Options))
 	if err != nil {
 		problems = append(problems, fmt.Errorf("target: %w", err))
-	} else {
+	} else if len(fields) > 0 {
 		if err := conn.CheckWrite(j.Target.Object, j.Mode, j.Match, fields); err != nil {
 			problems = append(problems, fmt.Errorf("target %s: %w", j.Target.System, err))
 		}
@@ -105,10 +142,42 @@ func Check(j *Job, sys Systems) error {
 	if !j.Target.Sandbox() && j.Target.Auth == (Auth{}) {
 		problems = append(problems, errors.New(`target.auth: missing; give api_key: "${YOUR_ENV_VAR}"`))
 	}
-	if len(problems) > 0 {
-		return &InvalidError{Path: j.Path, Problems: problems}
+	return problems
+}
+
+// checkLister checks that the source system exists and can list.
+func checkLister(j *Job, sys Systems) []error {
+	var problems []error
+	conn, err := sys.Connector(j.Source.System, placeholderConfig(j.Source.Options))
+	if err != nil {
+		problems = append(problems, fmt.Errorf("source: %w", err))
+	} else if _, ok := conn.(connector.Lister); !ok {
+		problems = append(problems, fmt.Errorf("source.system: %s's API has no list endpoint, so it can be a target but not a source", strings.ToUpper(j.Source.System)))
 	}
-	return nil
+	if !j.Source.Sandbox() && j.Source.Auth == (Auth{}) {
+		problems = append(problems, errors.New(`source.auth: missing; give api_key: "${YOUR_ENV_VAR}"`))
+	}
+	return problems
+}
+
+// placeholderConfig lets a connector be built without a call: New may
+// insist on credentials, and checks need none.
+func placeholderConfig(options map[string]string) connector.Config {
+	return connector.Config{BaseURL: "http://check.invalid", APIKey: "check", Username: "check", Password: "check", Options: options}
+}
+
+// ruleColumns is a stand-in header for a CRM source, whose real columns
+// come from the connector at run time: every field the rules read.
+func ruleColumns(rules []mapping.Rule) []string {
+	var cols []string
+	for _, r := range rules {
+		for _, c := range r.From {
+			if !slices.ContainsFunc(cols, func(s string) bool { return strings.EqualFold(s, c) }) {
+				cols = append(cols, c)
+			}
+		}
+	}
+	return cols
 }
 
 // Preview maps the first n rows of the source, without any call, and

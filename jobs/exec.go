@@ -52,6 +52,9 @@ type Result struct {
 // *InvalidError for a job that cannot run and an *AbortError when the run
 // stopped early; in both cases nothing or a complete report was written.
 func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result, error) {
+	if j.Target.IsFile() {
+		return nil, &InvalidError{Path: j.Path, Problems: []error{errors.New("target: a file: this job is an export (crmload export)")}}
+	}
 	if err := Check(j, sys); err != nil {
 		return nil, err
 	}
@@ -85,6 +88,11 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 	}
 
 	src := opt.Source
+	if src == nil && j.Source.IsCRM() {
+		if src, err = OpenList(ctx, j, sys, opt); err != nil {
+			return nil, err
+		}
+	}
 	if src == nil {
 		if src, err = j.OpenSource(); err != nil {
 			return nil, &InvalidError{Path: j.Path, Problems: []error{err}}
@@ -159,6 +167,9 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 	}
 	if out.Aborted != nil {
 		return res, &AbortError{out.Aborted}
+	}
+	if err := finishListRun(j, src, res); err != nil {
+		return res, &AbortError{err}
 	}
 	return res, nil
 }

@@ -68,22 +68,16 @@ func Parse(path string, data []byte, getenv func(string) (string, bool)) (*Job, 
 		*s = v
 	}
 	exp("source.file", &job.Source.File)
-	exp("target.base_url", &job.Target.BaseURL)
-	exp("target.auth.api_key", &job.Target.Auth.APIKey)
-	exp("target.auth.username", &job.Target.Auth.Username)
-	exp("target.auth.password", &job.Target.Auth.Password)
-	for k, v := range job.Target.Options {
-		exp("target.options."+k, &v)
-		job.Target.Options[k] = v
-	}
+	expandEndpoint("source", &job.Source.BaseURL, &job.Source.Auth, job.Source.Options, exp)
+	expandEndpoint("target", &job.Target.BaseURL, &job.Target.Auth, job.Target.Options, exp)
+	exp("target.file", &job.Target.File)
 	exp("report", &job.Report)
 
 	dir := filepath.Dir(path)
-	if job.Source.File != "" && !filepath.IsAbs(job.Source.File) {
-		job.Source.File = filepath.Join(dir, job.Source.File)
-	}
-	if job.Report != "" && !filepath.IsAbs(job.Report) {
-		job.Report = filepath.Join(dir, job.Report)
+	for _, p := range []*string{&job.Source.File, &job.Target.File, &job.Report} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
 	if job.Name == "" {
 		job.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -129,21 +123,11 @@ func (j *Job) defaults() []error {
 		r.MaxFails = DefaultMaxFails
 	}
 
-	if j.Source.File == "" {
-		bad("source.file: missing (the CSV, TSV or XLSX file to read)")
-	}
-	if j.Target.System == "" {
-		bad("target.system: missing (close, closum, closum-v1, closem or qlara)")
-	}
-	switch j.Target.Object {
-	case connector.Lead, connector.Contact:
-	case "":
-		bad("target.object: missing (lead or contact)")
-	default:
-		bad("target.object: %q is not lead or contact", j.Target.Object)
-	}
-	if j.Target.BaseURL == "" {
-		bad(`target.base_url: missing (the API root, or "sandbox" for the embedded fake)`)
+	problems = append(problems, j.checkShape()...)
+	if j.Target.IsFile() {
+		// An export has no mode, match or report: checkShape says so if
+		// they were given.
+		return problems
 	}
 	switch j.Mode {
 	case connector.Create, connector.Update, connector.Upsert:
@@ -203,6 +187,25 @@ func expand(s string, getenv func(string) (string, bool)) (string, error) {
 
 // ReportPath returns the job's report path with {{job}}, {{date}} and
 // {{time}} filled in for the moment t.
-func (j *Job) ReportPath(t time.Time) string {
-	return strings.NewReplacer("{{job}}", j.Name, "{{date}}", t.Format("2006-01-02"), "{{time}}", t.Format("150405")).Replace(j.Report)
+func (j *Job) ReportPath(t time.Time) string { return j.fillName(j.Report, t) }
+
+// TargetPath returns the export's file path with {{job}}, {{date}} and
+// {{time}} filled in for the moment t (local time), so a nightly run never
+// overwrites yesterday's file.
+func (j *Job) TargetPath(t time.Time) string { return j.fillName(j.Target.File, t) }
+
+func (j *Job) fillName(s string, t time.Time) string {
+	return strings.NewReplacer("{{job}}", j.Name, "{{date}}", t.Format("2006-01-02"), "{{time}}", t.Format("150405")).Replace(s)
+}
+
+// expandEndpoint expands the ${VAR}s of a CRM block (source or target).
+func expandEndpoint(block string, baseURL *string, auth *Auth, options map[string]string, exp func(string, *string)) {
+	exp(block+".base_url", baseURL)
+	exp(block+".auth.api_key", &auth.APIKey)
+	exp(block+".auth.username", &auth.Username)
+	exp(block+".auth.password", &auth.Password)
+	for k, v := range options {
+		exp(block+".options."+k, &v)
+		options[k] = v
+	}
 }

@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
@@ -13,6 +14,26 @@ import (
 
 // Job is a parsed job file. Paths in it are resolved against the job file's
 // directory by Load.
+//
+// A job has a source and a target; each is either a file or a CRM, which
+// gives three shapes (a file to a file is not a job: copy the file):
+//
+//	import      source: {file: people.csv}
+//	            target: {system: close, object: lead, base_url: …, auth: …}
+//	            mode, match and mapping required; report optional
+//
+//	export      source: {system: close, object: lead, base_url: …, auth: …,
+//	                     since: last_run | 2024-01-01T00:00:00Z, async: true}
+//	            target: {file: exports/{{job}}-{{date}}.xlsx, sheet: Leads,
+//	                     formulas: keep}
+//	            mapping optional (field: the column, from: the record field);
+//	            no mode, match or report
+//
+//	CRM → CRM   source: {system: closum, object: lead, …}
+//	            target: {system: close, object: lead, …}
+//	            as an import, the source's records being the rows
+//
+// samples/jobs holds one of each.
 type Job struct {
 	Name    string             `yaml:"name"`
 	Source  Source             `yaml:"source"`
@@ -28,21 +49,90 @@ type Job struct {
 	Path string `yaml:"-"`
 }
 
-// Source says where rows come from.
+// Source says where rows come from: a file (File set) or a CRM's list
+// endpoint (System set), never both.
 type Source struct {
 	File      string `yaml:"file"`      // .csv .tsv .txt .xlsx
 	Sheet     string `yaml:"sheet"`     // xlsx sheet; the first when empty
 	Delimiter string `yaml:"delimiter"` // one character, or "tab"; detected when empty
 	Encoding  string `yaml:"encoding"`  // utf-8 (default), windows-1252, latin1
+
+	System  string            `yaml:"system"`   // close | closum | closum-v1 | qlara (CLOSEM cannot list)
+	Object  connector.Object  `yaml:"object"`   // lead | contact
+	BaseURL string            `yaml:"base_url"` // API root, or "sandbox" for the embedded fake
+	Auth    Auth              `yaml:"auth"`
+	Options map[string]string `yaml:"options"` // system-specific settings
+	Since   Since             `yaml:"since"`   // only records changed since then
+	Async   bool              `yaml:"async"`   // use the API's bulk export where it has one
 }
 
-// Target says where records go.
+// Target says where records go: a CRM (System set) or a file (File set),
+// never both.
 type Target struct {
 	System  string            `yaml:"system"`   // close | closum | closum-v1 | closem | qlara
 	Object  connector.Object  `yaml:"object"`   // lead | contact
 	BaseURL string            `yaml:"base_url"` // API root, or "sandbox" for the embedded fake
 	Auth    Auth              `yaml:"auth"`
 	Options map[string]string `yaml:"options"` // system-specific settings
+
+	File     string `yaml:"file"`     // .csv .tsv .xlsx; may hold {{job}}, {{date}}, {{time}}
+	Sheet    string `yaml:"sheet"`    // xlsx sheet; "Leads" or "Contacts" when empty
+	Formulas string `yaml:"formulas"` // "keep" writes cells as they are; else formula-like cells are neutralised
+}
+
+// FormulasKeep is the Target.Formulas value that turns off the
+// neutralisation of formula-like cells.
+const FormulasKeep = "keep"
+
+// IsCRM reports whether the source is a CRM's list endpoint.
+func (s Source) IsCRM() bool { return s.System != "" }
+
+// Sandbox reports whether the source is the embedded fake server.
+func (s Source) Sandbox() bool { return s.BaseURL == "sandbox" }
+
+// IsFile reports whether the target is a file (the job is an export).
+func (t Target) IsFile() bool { return t.File != "" }
+
+// Since is a source's "since:": the keyword last_run (the start of the
+// previous successful run, kept in a state file beside the output) or a
+// date ("2024-01-31") or time (RFC 3339). The zero value means every record.
+type Since struct {
+	LastRun bool
+	At      time.Time
+}
+
+// IsZero reports whether no since was given.
+func (s Since) IsZero() bool { return !s.LastRun && s.At.IsZero() }
+
+// String returns the since as written.
+func (s Since) String() string {
+	switch {
+	case s.LastRun:
+		return "last_run"
+	case s.At.IsZero():
+		return ""
+	}
+	return s.At.Format(time.RFC3339)
+}
+
+// UnmarshalYAML reads last_run, a date or an RFC 3339 time.
+func (s *Since) UnmarshalYAML(unmarshal func(any) error) error {
+	var v string
+	if err := unmarshal(&v); err != nil {
+		return err
+	}
+	v = strings.TrimSpace(v)
+	if v == "last_run" {
+		*s = Since{LastRun: true}
+		return nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, v); err == nil {
+			*s = Since{At: t}
+			return nil
+		}
+	}
+	return fmt.Errorf("source.since: %q is not last_run, a date (2024-01-31) or an RFC 3339 time (2024-01-31T22:00:00Z)", v)
 }
 
 // Auth holds credentials, normally "${ENV_VAR}" references expanded by Load.

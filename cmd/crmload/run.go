@@ -33,6 +33,10 @@ Ctrl-C stops taking rows, lets the calls in flight finish and reports the rest
 as skipped (cancelled); the report is complete. --resume continues an
 interrupted run from its report.
 
+A job whose source is a CRM (source.system) reads that CRM's records as its
+rows (CRM to CRM). A job whose target is a file (target.file) is an export:
+run does exactly what "crmload export" does (see its help).
+
 ` + exitCodesHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,6 +54,9 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 	job, err := jobs.Load(path, env.Getenv)
 	if err != nil {
 		return err
+	}
+	if job.Target.IsFile() { // an export: run does what export does
+		return exportJob(cmd, env, job, exportOptions{sandboxDir: opt.sandboxDir})
 	}
 	if opt.resume {
 		if opt.reportPath == "" {

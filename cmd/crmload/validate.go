@@ -25,7 +25,7 @@ fields. It reports every problem it finds, then exits 2, or 0 when there is none
 			if err := jobs.Check(job, env.Systems); err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "%s: ok (%s %s into %s on %s)\n", args[0], job.Mode, job.Target.Object, job.Target.System, job.Target.BaseURL)
+			fmt.Fprintf(env.Stdout, "%s: ok (%s)\n", args[0], job.Describe())
 			return nil
 		},
 	}
