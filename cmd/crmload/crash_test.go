@@ -117,6 +117,7 @@ func lineCount(path string) int {
 // A run killed with SIGKILL at several moments and resumed each time ends
 // with one report line per row and one record per distinct key.
 func TestKillAndResume(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
@@ -180,6 +181,7 @@ func TestKillAndResume(t *testing.T) {
 // Create mode against a server that stores the record and never answers:
 // the timed-out creates are looked up, not sent again.
 func TestCreateTimeoutsNoDuplicates(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}

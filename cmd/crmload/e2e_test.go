@@ -265,6 +265,7 @@ mapping:
 // A 429 storm: the sandbox limits hard and injects random 429s (some bare);
 // every row still succeeds.
 func TestRateLimitStorm(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	fake, url := closeSandbox(t, sandbox.Faults{RatePerSecond: 50, Burst: 3, Error429: 0.1, Seed: 1})
 	dir := t.TempDir()
 	src := writeCSV(t, dir, "people.csv", people(40, "Engineer"))

@@ -45,6 +45,7 @@ func copySamples(t *testing.T) string {
 // The export samples and the CRM → CRM sample, run as their comments say
 // on a fresh machine: first the import that fills the sandbox, then the job.
 func TestExportSamples(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	root := copySamples(t)
 	jobsDir := filepath.Join(root, "samples", "jobs")
 	sb := filepath.Join(root, ".crmload", "sandbox")

@@ -18,6 +18,7 @@ import (
 
 // The README's first command: the quickstart against the embedded sandbox.
 func TestQuickstartSample(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	dir := t.TempDir()
 	rep := filepath.Join(dir, "quickstart.csv")
 	c := newCLI(t)
@@ -50,6 +51,7 @@ func TestQuickstartSample(t *testing.T) {
 
 // The XLSX sample, with an .xlsx report.
 func TestXLSXSample(t *testing.T) {
+	t.Parallel() // mostly waiting on rate limits: overlap with the others
 	dir := t.TempDir()
 	rep := filepath.Join(dir, "contacts.xlsx")
 	code, out, errOut := newCLI(t).run("run", "../../samples/jobs/xlsx-contacts.yaml", "--sandbox-dir", filepath.Join(dir, "sb"), "--report", rep)
