@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
-	"github.com/crmload/crmload/internal/sandbox"
+	"github.com/crmload/crmload/internal/atomicfile"
 )
 
 // Meta is the small file beside a report (REPORT.meta.json) that says which
@@ -56,7 +56,7 @@ func newMeta(j *Job, started time.Time) Meta {
 
 // writeMeta replaces the meta file atomically (temp file, fsync, rename).
 func writeMeta(report string, m Meta) error {
-	if err := sandbox.SaveJSON(MetaPath(report), m); err != nil {
+	if err := atomicfile.WriteJSON(MetaPath(report), m); err != nil {
 		return fmt.Errorf("write report meta: %w", err)
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
-	"github.com/crmload/crmload/internal/sandbox"
+	"github.com/crmload/crmload/internal/atomicfile"
 )
 
 // sinceOverlap is how far before the previous run's start "since:
@@ -94,7 +94,7 @@ func saveState(j *Job, path string, started time.Time, n int) error {
 		return nil
 	}
 	st := RunState{Job: j.Name, System: j.Source.System, Object: j.Source.Object, LastRun: started.UTC(), Records: n}
-	if err := sandbox.SaveJSON(path, st); err != nil {
+	if err := atomicfile.WriteJSON(path, st); err != nil {
 		return fmt.Errorf("record the run for since last_run: %w", err)
 	}
 	return nil

@@ -7,17 +7,15 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/crmload/crmload/internal/atomicfile"
 )
 
 // Faults configures how a sandbox misbehaves. The zero value is a well-behaved
@@ -202,45 +200,18 @@ func (s *Server) Close() error { return s.srv.Close() }
 // Shutdown stops the server after in-flight requests finish or ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
-// SaveJSON writes v to path atomically: a temp file beside it, fsync, rename.
+// SaveJSON writes v to path atomically (see package atomicfile).
 func SaveJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := atomicfile.WriteJSON(path, v); err != nil {
 		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	enc := json.NewEncoder(tmp)
-	if err := enc.Encode(v); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save sandbox state %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save sandbox state %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save sandbox state %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save sandbox state %s: %w", path, err)
 	}
 	return nil
 }
 
 // LoadJSON reads v from path; a missing file leaves v untouched and is not an error.
 func LoadJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if _, err := atomicfile.ReadJSON(path, v); err != nil {
 		return fmt.Errorf("load sandbox state: %w", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("load sandbox state %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"errors"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,5 +96,38 @@ func TestSaveLoadJSON(t *testing.T) {
 	var none map[string]int
 	if err := LoadJSON(filepath.Join(t.TempDir(), "missing.json"), &none); err != nil || none != nil {
 		t.Fatalf("missing file: %v, %v", none, err)
+	}
+}
+
+func TestSaver(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.json")
+	var mu sync.Mutex
+	n := 0
+	s := NewSaver(path, func() any { mu.Lock(); defer mu.Unlock(); return map[string]int{"n": n} })
+	mu.Lock()
+	n = 7
+	mu.Unlock()
+	s.Changed()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]int
+	if err := LoadJSON(path, &got); err != nil || got["n"] != 7 {
+		t.Fatalf("saved %v, %v", got, err)
+	}
+
+	// A state file that failed to load is never overwritten, until Reset.
+	s = NewSaver(path, func() any { return map[string]int{"n": 0} })
+	s.LoadFailed(errors.New("bad json"))
+	if err := s.Save(); err == nil {
+		t.Fatal("overwrote an unreadable state file")
+	}
+	s.Reset()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadJSON(path, &got); err != nil || got["n"] != 0 {
+		t.Fatalf("after reset saved %v, %v", got, err)
 	}
 }

@@ -39,11 +39,27 @@
 // # Listing
 //
 // List pages through GET /lead/ with _limit=100 and _skip, asking the search
-// for "sort:created" so pages stay stable while records change; contacts
-// are listed through their leads (Close's advice), which also gives each one
-// its lead's id and name. Since adds `updated >= "…"` (UTC) to the lead
-// query and is checked again on every record; for contacts only that
-// per-record check applies, as a contact's change need not touch its lead.
+// for "sort:created" so that pages stay stable while records change (new
+// leads sort last; date_created never changes). Contacts are listed through
+// their leads (Close's advice), which also gives each one its lead's id and
+// name. Since adds `updated >= "…"` (UTC) to the lead query and is checked
+// again on every record; for contacts only that per-record check applies, as
+// a contact's change need not touch its lead.
+//
+// Close caps _skip per resource ("a 400 response with an appropriate
+// message"). When the next _skip would pass the cap (Options["max_skip"],
+// or learnt from the first such 400), List starts a new date window: the
+// same query with `created >= "<second of the last lead seen>"`, _skip back
+// at 0, skipping the leads of that second it already gave. A second holding
+// more leads than one window can page through is an error, never a silent
+// stop. Leads are de-duplicated by id over the last two pages and the
+// boundary second: with the creation order a repeat can only come from an
+// offset shift or a window boundary, and a full id set would cost ~110 MB
+// per million leads.
+//
+// With Query.Async, List uses the asynchronous export instead (POST
+// /export/lead/, JSON, type leads): it polls GET /export/{id}/ until the
+// export is done and streams the gzip download one lead at a time.
 package closecrm
 
 import (
@@ -82,6 +98,12 @@ type Client struct {
 	// companies serialises contact creates per company name, so that two
 	// contacts of a company new to Close do not each create its lead.
 	companies connector.KeyLocks
+
+	// listDefs are the custom fields List and Columns use, read once so
+	// that both give the same columns.
+	listDefs map[connector.Object][]customField
+	maxSkip  int           // largest _skip Close accepts; 0 until known
+	poll     time.Duration // first wait between export status checks
 }
 
 var (
@@ -93,6 +115,8 @@ var (
 // https://api.close.com/api/v1 and cfg.APIKey the organisation's API key.
 // Options["region"] sets the region (e.g. "GB") used to compare phone
 // numbers given without a country code; it defaults to "US".
+// Options["max_skip"] is the largest _skip the lead list accepts, when known;
+// without it List learns the cap from Close's 400.
 func New(cfg connector.Config) (connector.Connector, error) {
 	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
 	if base == "" {
@@ -113,15 +137,24 @@ func New(cfg connector.Config) (connector.Connector, error) {
 	if region == "" {
 		region = "US"
 	}
+	maxSkip := 0
+	if v := strings.TrimSpace(cfg.Options["max_skip"]); v != "" {
+		if maxSkip, err = strconv.Atoi(v); err != nil || maxSkip < 1 {
+			return nil, fmt.Errorf("close: max_skip %q: want a positive whole number", v)
+		}
+	}
 	return &Client{
 		base:   base,
 		key:    cfg.APIKey,
 		region: region,
 		http:   client,
 		// The Authorization header carries the key base64-encoded; scrub that form too.
-		red:    connector.NewRedactor(cfg.APIKey, base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":"))),
-		now:    time.Now,
-		custom: map[connector.Object]map[string]customField{},
+		red:      connector.NewRedactor(cfg.APIKey, base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":"))),
+		now:      time.Now,
+		custom:   map[connector.Object]map[string]customField{},
+		listDefs: map[connector.Object][]customField{},
+		maxSkip:  maxSkip,
+		poll:     time.Second,
 	}, nil
 }
 

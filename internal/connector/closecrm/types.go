@@ -161,3 +161,12 @@ type rateLimit struct {
 	RateWindow    float64 `json:"rate_window"`
 	RateLimitType string  `json:"rate_limit_type"` // "key" or "org"
 }
+
+// exportJob is an export as POST /export/lead/ and GET /export/{id}/
+// answer it; status is created, started, in_progress, done or error.
+type exportJob struct {
+	ID          string  `json:"id"`
+	Status      string  `json:"status"`
+	DownloadURL *string `json:"download_url"`
+	NDocs       *int    `json:"n_docs"`
+}

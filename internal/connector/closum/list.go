@@ -1,12 +1,14 @@
 package closum
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +19,25 @@ import (
 
 // List yields every lead (GET lead/) or contact (GET contact/list), page by
 // page with limit and page, following the paginator's nextPage and
-// pageCount. Every record has the same keys (empty when Closum has no
-// value), custom fields included under custom.<label>, so an export has
-// stable columns.
+// pageCount. Every record has exactly the keys of Columns (empty when
+// Closum has no value), custom fields included under custom.<label>, so an
+// export has stable columns; a value of a field the field list does not
+// know (deleted meanwhile) is left out. It needs no Prepare: it loads the
+// custom fields itself when they are not loaded yet.
+//
+// Order: the collection documents no sort parameter; its paginator shows
+// creation_date DESC, which the pages follow. New records then land on the
+// first page and push older ones one place later: a record seen on the
+// previous two pages is not yielded again, which covers up to a page of
+// records created during the listing with bounded memory (a set of every
+// id would grow with the account). Records deleted during the listing can
+// make others move to pages already read; nothing on the client can see
+// that.
 //
 // Closum documents no date filter, so q.Since is applied here: a record is
 // kept when its update date (if Closum gives one) or else its creation
-// date is after Since, or when neither can be read.
+// date is after Since, or when neither can be read. Closum v2 has no
+// asynchronous export: q.Async pages anyway.
 func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Query) iter.Seq2[mapping.Record, error] {
 	return func(yield func(mapping.Record, error) bool) {
 		var path string
@@ -37,14 +51,12 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			return
 		}
 		op := "list " + string(obj) + "s"
-		fs, ok := c.customFields()
-		if !ok {
-			var err error
-			if fs, err = c.loadFields(ctx); err != nil {
-				yield(nil, fmt.Errorf("%s: %w", op, err))
-				return
-			}
+		fs, err := c.listFields(ctx)
+		if err != nil {
+			yield(nil, fmt.Errorf("%s: %w", op, err))
+			return
 		}
+		var seen recentIDs
 		for page := 1; ; page++ {
 			rows, pg, err := c.listPage(ctx, obj, path, op, page)
 			if err != nil {
@@ -52,6 +64,12 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 				return
 			}
 			for _, p := range rows {
+				if id := string(p.ID); id != "" {
+					if seen.has(id) {
+						continue
+					}
+					seen.add(id)
+				}
 				rec := flatten(obj, p, fs)
 				if !q.Since.IsZero() && !changedAfter(rec, q.Since) {
 					continue
@@ -60,11 +78,74 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 					return
 				}
 			}
+			seen.turn()
 			if !more(pg, page, len(rows), c.pageSize) {
 				return
 			}
 		}
 	}
+}
+
+// Columns returns the keys of the records List yields for obj: id, the
+// standard fields, the lead-only ones (stage, user, custom_data) for leads,
+// custom.<label> for every custom field sorted by label, then date_created
+// and date_updated. It calls GET field/ once when the custom fields are not
+// loaded yet (by Prepare or List); List uses the same list.
+func (c *Client) Columns(ctx context.Context, obj connector.Object) ([]string, error) {
+	if obj != connector.Lead && obj != connector.Contact {
+		return nil, fmt.Errorf("closum: unknown object %q (want lead or contact)", obj)
+	}
+	fs, err := c.listFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cols := []string{mapping.FieldID, mapping.FieldName, mapping.FieldFirstName, mapping.FieldLastName,
+		mapping.FieldEmail, mapping.FieldPhone, mapping.FieldTags, mapping.FieldBirthDate,
+		fieldConsentEmail, fieldConsentSMS}
+	if obj == connector.Lead {
+		cols = append(cols, fieldStage, fieldUser, fieldCustomData)
+	}
+	var custom []string
+	for _, f := range fs {
+		if k := mapping.CustomPrefix + f.Label; !slices.Contains(custom, k) {
+			custom = append(custom, k)
+		}
+	}
+	slices.SortFunc(custom, func(a, b string) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a), strings.ToLower(b)), strings.Compare(a, b))
+	})
+	cols = append(cols, custom...)
+	return append(cols, mapping.FieldCreatedAt, mapping.FieldUpdatedAt), nil
+}
+
+// listFields returns the custom fields, loading them when not loaded yet.
+func (c *Client) listFields(ctx context.Context) ([]field, error) {
+	if fs, ok := c.customFields(); ok {
+		return fs, nil
+	}
+	return c.loadFields(ctx)
+}
+
+// recentIDs remembers the ids of the last two pages.
+type recentIDs struct{ prev, cur map[string]struct{} }
+
+func (r *recentIDs) has(id string) bool {
+	_, a := r.prev[id]
+	_, b := r.cur[id]
+	return a || b
+}
+
+func (r *recentIDs) add(id string) {
+	if r.cur == nil {
+		r.cur = map[string]struct{}{}
+	}
+	r.cur[id] = struct{}{}
+}
+
+// turn starts a new page: the oldest page is forgotten.
+func (r *recentIDs) turn() {
+	r.prev, r.cur = r.cur, r.prev
+	clear(r.cur)
 }
 
 // listPage fetches one page of obj.
@@ -154,14 +235,12 @@ func flatten(obj connector.Object, p person, fs []field) mapping.Record {
 		rec[mapping.CustomPrefix+f.Label] = ""
 	}
 	for _, v := range p.CustomFields {
-		name := v.Var
 		for _, f := range fs {
 			if f.Var == v.Var || (v.FieldID != "" && f.ID == v.FieldID) {
-				name = f.Label
+				rec[mapping.CustomPrefix+f.Label] = string(v.Value)
 				break
 			}
 		}
-		rec[mapping.CustomPrefix+name] = string(v.Value)
 	}
 	return rec
 }
@@ -198,12 +277,14 @@ func customData(raw json.RawMessage) string {
 }
 
 // changedAfter reports whether rec was updated (or, lacking that date,
-// created) after since; an unreadable date keeps the record.
+// created) at or after since; an unreadable date keeps the record. Closum's
+// dates are whole seconds, so since counts from the start of its second:
+// a record of that second is kept rather than lost.
 func changedAfter(rec mapping.Record, since time.Time) bool {
 	d := rec[mapping.FieldUpdatedAt]
 	if d == "" {
 		d = rec[mapping.FieldCreatedAt]
 	}
 	t, err := time.Parse(time.RFC3339, d)
-	return err != nil || t.After(since)
+	return err != nil || !t.Before(since.Truncate(time.Second))
 }

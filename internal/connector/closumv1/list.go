@@ -78,11 +78,19 @@ func more(pg *pagination, page, rows, limit int) bool {
 }
 
 // List yields every lead (GET /lead) or unqualified lead (GET
-// /unqualified-lead), page by page in id order. Every record has the same
-// keys (empty when Closum has no value) so an export has stable columns.
+// /unqualified-lead), page by page in id order (sort=id, direction=asc, the
+// documented parameters): ids grow with creation, so this is the creation
+// order, ties impossible, and records created meanwhile land on the last
+// page. A record seen on the previous two pages is not yielded again (an
+// offset shift between two requests is the only way one can come twice),
+// which keeps memory bounded where a set of every id would grow with the
+// account. Every record has exactly the keys of Columns (empty when Closum
+// has no value) so an export has stable columns. It needs no Prepare: the
+// token and, for leads, the city names are loaded on first use.
 //
 // Closum v1 documents no date filter and no update date, so q.Since keeps
-// the records created after it (or whose creation date cannot be read).
+// the records created after it (or whose creation date cannot be read). It
+// has no asynchronous export: q.Async pages anyway.
 func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Query) iter.Seq2[mapping.Record, error] {
 	return func(yield func(mapping.Record, error) bool) {
 		path, ok := resource(obj)
@@ -97,9 +105,17 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			}
 		}
 		stopped := false
+		var seen recentIDs
 		err := listPages(ctx, c, "list "+noun(obj)+"s", path, "asc", func(rows []person) error {
+			defer seen.turn()
 			for _, p := range rows {
 				rec := c.flatten(obj, p)
+				if id := rec[mapping.FieldID]; id != "" {
+					if seen.has(id) {
+						continue
+					}
+					seen.add(id)
+				}
 				if !q.Since.IsZero() && !createdAfter(rec, q.Since) {
 					continue
 				}
@@ -114,6 +130,47 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			yield(nil, err)
 		}
 	}
+}
+
+// Columns returns the keys of the records List yields for obj: id, the
+// standard fields, city_id, city and custom_data for leads or
+// contact_type_id for unqualified leads, then date_created (Closum v1 keeps
+// no update date, and its custom fields live inside custom_data). It makes
+// no call.
+func (c *Client) Columns(_ context.Context, obj connector.Object) ([]string, error) {
+	if _, ok := resource(obj); !ok {
+		return nil, fmt.Errorf("closum-v1: unknown object %q (want lead or contact)", obj)
+	}
+	cols := []string{mapping.FieldID, mapping.FieldName, mapping.FieldFirstName, mapping.FieldLastName,
+		mapping.FieldEmail, mapping.FieldPhone, fieldConsentEmail, fieldConsentSMS}
+	if obj == connector.Lead {
+		cols = append(cols, fieldCityID, mapping.FieldCity, fieldCustomData)
+	} else {
+		cols = append(cols, fieldContactType)
+	}
+	return append(cols, mapping.FieldCreatedAt), nil
+}
+
+// recentIDs remembers the ids of the last two pages.
+type recentIDs struct{ prev, cur map[string]struct{} }
+
+func (r *recentIDs) has(id string) bool {
+	_, a := r.prev[id]
+	_, b := r.cur[id]
+	return a || b
+}
+
+func (r *recentIDs) add(id string) {
+	if r.cur == nil {
+		r.cur = map[string]struct{}{}
+	}
+	r.cur[id] = struct{}{}
+}
+
+// turn starts a new page: the oldest page is forgotten.
+func (r *recentIDs) turn() {
+	r.prev, r.cur = r.cur, r.prev
+	clear(r.cur)
 }
 
 // flatten turns a listed lead or unqualified lead into a Record.
@@ -180,9 +237,11 @@ func customText(raw json.RawMessage) string {
 	return s
 }
 
-// createdAfter reports whether rec was created after since; an unreadable
-// date keeps the record.
+// createdAfter reports whether rec was created at or after since; an
+// unreadable date keeps the record. Closum's dates are whole seconds, so
+// since counts from the start of its second: a record of that second is
+// kept rather than lost.
 func createdAfter(rec mapping.Record, since time.Time) bool {
 	t, err := time.Parse(time.RFC3339, rec[mapping.FieldCreatedAt])
-	return err != nil || t.After(since)
+	return err != nil || !t.Before(since.Truncate(time.Second))
 }

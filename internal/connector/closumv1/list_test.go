@@ -90,10 +90,10 @@ func TestListSinceAndStop(t *testing.T) {
 		f.add("lead", &fakeRec{Name: "L", Email: &fakeEmail{Email: "l@x.com"}})
 	}
 	c := f.client(t, map[string]string{"page_size": "3"})
-	since := time.Date(2024, 1, 1, 0, 0, 7, 0, time.UTC)
+	since := time.Date(2024, 1, 1, 0, 0, 7, 500_000_000, time.UTC) // within lead 7's second
 	recs := collect(t, c, connector.Lead, connector.Query{Since: since})
-	if len(recs) != 3 || recs[0]["id"] != "8" {
-		t.Errorf("since: %d records from %v, want ids 8–10", len(recs), recs)
+	if len(recs) != 4 || recs[0]["id"] != "7" {
+		t.Errorf("since: %d records from %v, want ids 7–10", len(recs), recs)
 	}
 	before := f.count(http.MethodGet, "/api/lead")
 	for range c.List(context.Background(), connector.Lead, connector.Query{}) {

@@ -14,12 +14,18 @@ import (
 	"github.com/crmload/crmload/mapping"
 )
 
-// List yields every contact (GET /contacts, 0-based page, limit 1000) as a
-// mapping.Record, page by page. The endpoint answers a bare array with no
-// total, so the last page is the first one shorter than the limit (or, if a
-// paged envelope with totalPages is ever returned, the last it announces).
-// Pages are sorted by id: the default sort, fullName, is not unique, and
-// offset paging over ties can skip or repeat contacts.
+// List yields every contact as a mapping.Record with exactly the keys of
+// Columns: page by page (GET /contacts, 0-based page, limit 1000, the
+// documented maximum), or through the asynchronous CSV export when q.Async
+// is set (see export.go). The endpoint answers a bare array with no total,
+// so the last page is the first one shorter than the limit (or, if a paged
+// envelope with totalPages is ever returned, the last it announces). Pages
+// are sorted by id, ascending: the default sort, fullName, is not unique,
+// and offset paging over ties can skip or repeat contacts; new contacts get
+// higher ids and land on the last page. A contact seen on the previous two
+// pages is not yielded again (an offset shift between two requests is the
+// only way one can come twice), which keeps memory bounded where a set of
+// every id would grow with the account.
 //
 // The API has no date filter, so q.Since is applied here on updatedAt (or
 // createdAt); a contact whose dates cannot be read is kept.
@@ -29,7 +35,12 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 			yield(nil, err)
 			return
 		}
+		if q.Async {
+			c.exportList(ctx, q, yield)
+			return
+		}
 		prevFirst := ""
+		var seen recentIDs
 		for page := 0; ; page++ {
 			op := fmt.Sprintf("list contacts (page %d)", page)
 			query := url.Values{
@@ -56,6 +67,12 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 				prevFirst = head
 			}
 			for _, ct := range list {
+				if id := ct.id(); id != "" {
+					if seen.has(id) {
+						continue
+					}
+					seen.add(id)
+				}
 				if !since(ct, q.Since) {
 					continue
 				}
@@ -63,11 +80,49 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 					return
 				}
 			}
+			seen.turn()
 			if tp := totalPages(body); len(list) < maxPageSize || (tp >= 0 && page+1 >= tp) {
 				return
 			}
 		}
 	}
+}
+
+// Columns returns the keys of the records List yields: id, the writable
+// fields by their record keys (canonical names first, then Qlara's own,
+// customField1…3 last), then date_created and date_updated. It makes no
+// call: Qlara's contact fields are fixed.
+func (c *Connector) Columns(_ context.Context, obj connector.Object) ([]string, error) {
+	if err := checkObject(obj); err != nil {
+		return nil, err
+	}
+	cols := []string{mapping.FieldID}
+	for _, f := range fieldTable() {
+		cols = append(cols, f.key)
+	}
+	return append(cols, mapping.FieldCreatedAt, mapping.FieldUpdatedAt), nil
+}
+
+// recentIDs remembers the ids of the last two pages.
+type recentIDs struct{ prev, cur map[string]struct{} }
+
+func (r *recentIDs) has(id string) bool {
+	_, a := r.prev[id]
+	_, b := r.cur[id]
+	return a || b
+}
+
+func (r *recentIDs) add(id string) {
+	if r.cur == nil {
+		r.cur = map[string]struct{}{}
+	}
+	r.cur[id] = struct{}{}
+}
+
+// turn starts a new page: the oldest page is forgotten.
+func (r *recentIDs) turn() {
+	r.prev, r.cur = r.cur, r.prev
+	clear(r.cur)
 }
 
 // flatten turns a contact into a Record keyed like Write's input, so an

@@ -56,6 +56,8 @@ type Connector struct {
 
 	members *membership // nil when the job names no list; set by Prepare
 	batch   int
+
+	poll time.Duration // first wait between export polls
 }
 
 // Compile-time checks of the abilities this connector offers.
@@ -89,6 +91,7 @@ func newConnector(cfg connector.Config) (*Connector, error) {
 		now:     time.Now,
 		listOpt: strings.TrimSpace(cfg.Options["list"]),
 		batch:   defaultBatchSize,
+		poll:    defaultPoll,
 	}
 	if c.client == nil {
 		c.client = &http.Client{Timeout: time.Minute}

@@ -39,6 +39,12 @@
 //     requests carry x-rate-limit-* too.
 //   - x-http-method-override on POST, with "_params" for GETs; x-tz-offset
 //     for dates in queries.
+//   - Exports: POST /export/lead/ {query, format, type, fields,
+//     include_activities, include_smart_fields, send_done_email}, GET
+//     /export/{id}/ and GET /export/, with the documented statuses and
+//     fields (n_docs, n_docs_processed, download_url); the file is served
+//     gzip-compressed with Content-Encoding: gzip and Content-Type
+//     application/json.
 //
 // # Where the doc is silent (the sandbox's choices, strict when in doubt)
 //
@@ -80,6 +86,18 @@
 //     not show it. A bare 429 has no body and no headers at all.
 //   - A state file that cannot be read is never overwritten: Save fails
 //     until Reset.
-//
-// Exports (/export/lead/) are not imitated.
+//   - Exports: each read of a job (GET /export/{id}/ or GET /export/) moves
+//     it one status on, created → started → in_progress → done, so the
+//     third poll sees it done. A JSON export is one JSON array with one
+//     document per line; type leads gives leads as the API serves them
+//     (custom.<id> keys, contacts nested) plus created_by_name and
+//     updated_by_name, type contacts the contacts as /contact/ serves them,
+//     lead_opps an empty array (no opportunities are imitated). fields
+//     narrows the documents as _fields does. format csv is a 400 (the doc
+//     shows no CSV column). The data is taken when the export is queued.
+//     download_url points at the sandbox itself
+//     (/sandbox-storage/close/exports/{id}.json?token=…): no API key, the
+//     token only, no expiry. Exports live in memory, not in the state file.
+//   - SetGenerated(n) serves n leads computed from their index on every
+//     request (GET /lead/ and exports only), for listing at scale.
 package closecrm

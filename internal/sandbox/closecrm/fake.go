@@ -45,12 +45,14 @@ type Fake struct {
 	faults  sandbox.Faults
 	windows map[string]*window
 
-	mu       sync.Mutex
-	data     store
-	maxSkip  int
-	dirty    bool
-	loadErr  error // a state file that could not be read is never overwritten
-	queryHit queryCache
+	mu        sync.Mutex
+	data      store
+	exports   map[string]*exportJob // in memory only: not in the state file
+	generated int                   // SetGenerated: serve this many generated leads
+	maxSkip   int
+	dirty     bool
+	loadErr   error // a state file that could not be read is never overwritten
+	queryHit  queryCache
 
 	saveMu   sync.Mutex
 	stop     chan struct{}
@@ -70,6 +72,7 @@ func New(opt sandbox.Options) *Fake {
 		path:    opt.StatePath,
 		faults:  opt.Faults,
 		windows: map[string]*window{},
+		exports: map[string]*exportJob{},
 		maxSkip: DefaultMaxSkip,
 	}
 	if f.key == "" {
@@ -139,6 +142,10 @@ type call struct {
 }
 
 func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if name, ok := strings.CutPrefix(r.URL.Path, storagePath); ok {
+		f.download(w, r, name)
+		return
+	}
 	user, pass, ok := r.BasicAuth()
 	if !ok || pass != "" || subtle.ConstantTimeCompare([]byte(user), []byte(f.key)) != 1 {
 		// Close answers 401 for a missing or wrong key; the body shape is
@@ -216,6 +223,13 @@ func (f *Fake) route(p []string) (handler, map[string]bool) {
 		}, one
 	case len(p) == 2 && p[0] == "status" && p[1] == "lead":
 		return f.listStatuses, get
+	case len(p) == 1 && p[0] == "export":
+		return f.listExports, get
+	case len(p) == 2 && p[0] == "export" && p[1] == "lead":
+		return f.createExport, map[string]bool{http.MethodPost: true}
+	case len(p) == 2 && p[0] == "export":
+		id := p[1]
+		return func(c *call) { f.getExport(c, id) }, get
 	}
 	return nil, nil
 }

@@ -121,6 +121,24 @@ func (f *Fake) listLeads(c *call) {
 		return
 	}
 	f.mu.Lock()
+	if f.generated > 0 {
+		lo, hi, err := genRange(q, f.generated)
+		if err != nil {
+			f.mu.Unlock()
+			writeErr(c.w, err)
+			return
+		}
+		total := hi - lo
+		start := min(pg.skip, total)
+		end := min(start+pg.limit, total)
+		data := make([]map[string]any, 0, end-start)
+		for i := lo + start; i < lo+end; i++ {
+			data = append(data, pick(f.data.genLead(i).wire(), pg.fields))
+		}
+		f.mu.Unlock()
+		writeJSON(c.w, http.StatusOK, ListBody[map[string]any]{HasMore: end < total, TotalResults: &total, Data: data})
+		return
+	}
 	var ids []string
 	if raw == "" {
 		ids = f.data.liveLeads()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Evaluation of parsed searches (see query.go for the language). Exact-match
@@ -52,31 +53,39 @@ func (d dateExpr) match(_ *store, r *leadRec) bool {
 	if d.field == "updated" {
 		t = r.lead.DateUpdated.Time
 	}
+	rising, falling := d.parts(t)
+	return rising && falling
+}
+
+// parts splits the comparison into what holds from some time on (rising)
+// and what holds up to some time (falling); it matches when both hold.
+// The generated leads use the split to find their range by bisection.
+func (d dateExpr) parts(t time.Time) (rising, falling bool) {
 	lo, hi := d.lo, d.hi
 	if hi.IsZero() { // an instant
 		switch d.op {
 		case ">":
-			return t.After(lo)
+			return t.After(lo), true
 		case ">=":
-			return !t.Before(lo)
+			return !t.Before(lo), true
 		case "<":
-			return t.Before(lo)
+			return true, t.Before(lo)
 		case "<=":
-			return !t.After(lo)
+			return true, !t.After(lo)
 		}
-		return t.Equal(lo)
+		return !t.Before(lo), !t.After(lo)
 	}
 	switch d.op { // a whole day: "> day" means after that day
 	case ">":
-		return !t.Before(hi)
+		return !t.Before(hi), true
 	case ">=":
-		return !t.Before(lo)
+		return !t.Before(lo), true
 	case "<":
-		return t.Before(lo)
+		return true, t.Before(lo)
 	case "<=":
-		return t.Before(hi)
+		return true, t.Before(hi)
 	}
-	return !t.Before(lo) && t.Before(hi)
+	return !t.Before(lo), t.Before(hi)
 }
 
 func (sortExpr) match(*store, *leadRec) bool { return true }

@@ -225,14 +225,15 @@ func (f *Fake) Close() error {
 	return f.Save()
 }
 
-// Reset forgets every lead and contact and restores the default custom
-// fields; it also clears a failed load, so the next Save overwrites the file.
+// Reset forgets every lead, contact and export and restores the default
+// custom fields; it also clears a failed load, so the next Save overwrites the file.
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.data = newStore(f.clock())
 	f.data.changed()
 	f.queryHit = queryCache{}
+	f.exports = map[string]*exportJob{}
 	f.loadErr = nil
 }
 

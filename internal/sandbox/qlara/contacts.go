@@ -196,6 +196,13 @@ func (f *Fake) findContacts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	f.mu.Lock()
+	n := f.generated
+	f.mu.Unlock()
+	if n > 0 {
+		f.genPage(w, r, q, n)
+		return
+	}
 	f.answerContacts(w, q)
 }
 

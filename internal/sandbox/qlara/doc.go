@@ -98,6 +98,11 @@
 //     POST /exports/{id} regenerates it. Before completion GET /exports/{id}
 //     is 400. The CSV is UTF-8 with a BOM, comma-separated, one column per
 //     contact field named as in the JSON, list fields joined by ';'.
+//   - SetGenerated(n) serves n contacts computed from their index (IDs
+//     100001…) on the unfiltered GET /contacts and the whole-account
+//     export, which is written as it is downloaded: listing at scale
+//     without storing anything. Filters and sorts other than id, fullName,
+//     createdAt and updatedAt are then a 400.
 //   - IDs are numeric and start far apart (contacts 100001, lists 501,
 //     associations 900001, exports 41) so mixed-up IDs fail loudly.
 package qlara

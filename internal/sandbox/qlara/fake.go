@@ -37,6 +37,7 @@ type Fake struct {
 
 	mu           sync.Mutex
 	st           *store
+	generated    int // SetGenerated: list this many computed contacts
 	listAddCalls int
 	uploadCalls  int
 	loadErr      error

@@ -1,0 +1,99 @@
+package sandbox
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Saver keeps a fake's records in its state file: the fake marks a change
+// with Changed, the Saver writes a snapshot at most once a second while
+// there are changes, and Close writes the last one. A state file that would
+// not load is never overwritten (the fake reports that with LoadFailed),
+// until Reset.
+type Saver struct {
+	path     string
+	snapshot func() any // the records to save; the fake takes its own lock
+
+	saveMu  sync.Mutex // orders snapshots and renames
+	dirty   atomic.Bool
+	loadErr atomic.Pointer[error]
+
+	stop, done chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// NewSaver returns a Saver writing snapshot() to path every second while
+// dirty; with no path it does nothing.
+func NewSaver(path string, snapshot func() any) *Saver {
+	s := &Saver{path: path, snapshot: snapshot}
+	if path != "" {
+		s.stop, s.done = make(chan struct{}), make(chan struct{})
+		go s.loop()
+	}
+	return s
+}
+
+// Changed marks the records as changed since the last save.
+func (s *Saver) Changed() { s.dirty.Store(true) }
+
+// LoadFailed records that the state file would not load: it is then never
+// overwritten, so no records are lost to a bad read.
+func (s *Saver) LoadFailed(err error) { s.loadErr.Store(&err) }
+
+// Reset forgets a load failure: the next save replaces the file.
+func (s *Saver) Reset() {
+	s.loadErr.Store(nil)
+	s.Changed()
+}
+
+// Save writes the records now.
+func (s *Saver) Save() error {
+	if s.path == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if p := s.loadErr.Load(); p != nil {
+		return fmt.Errorf("not overwriting unreadable state %s (reset to clear it): %w", s.path, *p)
+	}
+	// Cleared before the snapshot: a change made while it is taken marks
+	// the records dirty again and is saved next time.
+	s.dirty.Store(false)
+	if err := SaveJSON(s.path, s.snapshot()); err != nil {
+		s.dirty.Store(true)
+		return err
+	}
+	return nil
+}
+
+func (s *Saver) loop() {
+	defer close(s.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if s.dirty.Load() && s.loadErr.Load() == nil {
+				_ = s.Save() // retried next tick; Close reports a lasting failure
+			}
+		}
+	}
+}
+
+// Close stops the background saves and saves once more; calling it again
+// returns the first result.
+func (s *Saver) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stop != nil {
+			close(s.stop)
+			<-s.done
+		}
+		s.closeErr = s.Save()
+	})
+	return s.closeErr
+}
