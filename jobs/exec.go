@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
@@ -30,7 +32,11 @@ type ExecOptions struct {
 	ReportPath string                   // overrides the job's report path (retry, tests)
 	SandboxDir string                   // where embedded sandboxes keep their records; ".crmload/sandbox" when empty
 	Progress   func(total int) Progress // builds the progress display; nil for none
-	Now        time.Time                // fills {{date}} and {{time}}; time.Now() when zero
+	// CountRows reads a CSV source once more first, so the progress display
+	// can show a total and an ETA (for a terminal: the pass is cheap, ~1s
+	// per million rows, but pointless in a log).
+	CountRows bool
+	Now       time.Time // fills {{date}} and {{time}}; time.Now() when zero
 
 	// Calls, if set, cuts calls in flight when cancelled (a second Ctrl-C).
 	Calls context.Context
@@ -149,7 +155,11 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 	r := &Runner{Job: j, Conn: conn, Mapper: mapper, Source: src, Report: rep, Done: done,
 		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff, pacer: pace}
 	if opt.Progress != nil {
-		r.Progress = opt.Progress(-1)
+		total := -1
+		if opt.CountRows && opt.Source == nil && !j.Source.IsCRM() {
+			total = j.countRows(done)
+		}
+		r.Progress = opt.Progress(total)
 	}
 	out, err := r.Run(ctx)
 	if f, ok := conn.(Flusher); ok {
@@ -223,4 +233,30 @@ func convertReport(journal, path string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// countRows counts the rows a run of j will send (less those done), or -1
+// when that is not cheap: only CSV-like sources are counted.
+func (j *Job) countRows(done *report.RowSet) int {
+	switch strings.ToLower(filepath.Ext(j.Source.File)) {
+	case ".csv", ".tsv", ".txt":
+	default:
+		return -1
+	}
+	src, err := j.OpenSource()
+	if err != nil {
+		return -1
+	}
+	defer src.Close()
+	n := 0
+	for {
+		_, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return n - done.Len()
+		}
+		if err != nil {
+			return -1
+		}
+		n++
+	}
 }

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/crmload/crmload/internal/connector"
 	"github.com/crmload/crmload/internal/atomicfile"
+	"github.com/crmload/crmload/internal/connector"
 )
 
 // Meta is the small file beside a report (REPORT.meta.json) that says which

@@ -161,7 +161,14 @@ func (r *Runner) collect(lines <-chan report.Line) error {
 // produce reads the source and hands rows to the workers; rows that fail
 // before any call (unreadable, unmappable) and rows left when the run stops
 // go straight to the report.
-func (r *Runner) produce(ctx context.Context, tasks chan<- task, lines chan<- report.Line) error {
+func (r *Runner) produce(ctx context.Context, tasks chan<- task, lines chan<- report.Line) (err error) {
+	defer func() {
+		// A reader or mapping bug must not take the report down with it:
+		// every row read so far is reported, and the run stops (exit 3).
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error reading the source (please report): %v", p)
+		}
+	}()
 	for {
 		row, err := r.Source.Next()
 		if errors.Is(err, io.EOF) {

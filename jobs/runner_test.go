@@ -271,3 +271,28 @@ func TestRunnerTooManyFailuresAborts(t *testing.T) {
 		t.Fatalf("aborted=%v counts=%v", out.Aborted, out.Summary.Counts)
 	}
 }
+
+// panicRows panics after some rows, like a buggy reader.
+type panicRows struct{ sliceRows }
+
+func (p *panicRows) Next() (tabular.Row, error) {
+	if p.i == 3 {
+		panic("reader bug")
+	}
+	return p.sliceRows.Next()
+}
+
+func TestRunnerSourcePanicKeepsReport(t *testing.T) {
+	j := testJob(t, connector.Upsert)
+	src := &panicRows{*emails(10)}
+	m, _ := j.Compile(src.Header())
+	rep, _ := report.Create(filepath.Join(t.TempDir(), "r.csv"), src.Header())
+	r := &Runner{Job: j, Conn: &fakeConn{fn: func(string, int, connector.WriteOptions) (connector.Result, error) {
+		return connector.Result{Status: connector.Created}, nil
+	}}, Mapper: m, Source: src, Report: rep, backoff: time.Millisecond}
+	out, err := r.Run(context.Background())
+	rep.Close(nil)
+	if err != nil || out.Aborted == nil || out.Summary.Total != 3 || !out.Summary.Balanced() {
+		t.Fatalf("err %v aborted %v summary %+v", err, out.Aborted, out.Summary)
+	}
+}

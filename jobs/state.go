@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crmload/crmload/internal/connector"
 	"github.com/crmload/crmload/internal/atomicfile"
+	"github.com/crmload/crmload/internal/connector"
 )
 
 // sinceOverlap is how far before the previous run's start "since:

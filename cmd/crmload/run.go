@@ -81,6 +81,7 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 		ReportPath: opt.reportPath,
 		SandboxDir: opt.sandboxDir,
 		Calls:      hard,
+		CountRows:  progress.IsTerminal(env.Stderr),
 		Progress: func(total int) jobs.Progress {
 			meter = progress.New(env.Stderr, total, job.Name, 5*time.Second)
 			return meter

@@ -26,7 +26,7 @@ type Meter interface {
 // New returns a Meter writing to w: a bar when w is a terminal, else a
 // status line every interval. total < 0 means unknown.
 func New(w io.Writer, total int, label string, interval time.Duration) Meter {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if IsTerminal(w) {
 		return &bar{b: progressbar.NewOptions64(int64(total),
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(label),
@@ -41,6 +41,12 @@ func New(w io.Writer, total int, label string, interval time.Duration) Meter {
 	l := &lines{w: w, label: label, total: total, start: time.Now(), done: make(chan struct{}), exited: make(chan struct{})}
 	go l.loop(interval)
 	return l
+}
+
+// IsTerminal reports whether w is a terminal (where a bar may be drawn).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 type bar struct{ b *progressbar.ProgressBar }
