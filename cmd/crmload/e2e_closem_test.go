@@ -225,9 +225,7 @@ func TestClosemKeyNeverShown(t *testing.T) {
 }
 
 // The sample job imports the sample data: only its bad rows fail; a second
-// run updates the same contacts and creates none. (CLOSEM's upsert also
-// matches by phone, and the sample data gives a few people the same phone
-// number: those rows update the contact that has it.)
+// run updates the same contacts and creates none.
 func TestClosemSample(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -83,7 +83,7 @@ func run(out string) error {
 // generate draws the contacts and then spoils the planned rows.
 func generate() []*contact {
 	rng := rand.New(rand.NewPCG(20230315, 1042))
-	g := &generator{rng: rng, id: 51234560000, emails: map[string]bool{}}
+	g := &generator{rng: rng, id: 51234560000, emails: map[string]bool{}, phones: map[string]bool{}}
 	contacts := make([]*contact, contactCount)
 	for i := range contacts {
 		contacts[i] = g.contact(g.place())
@@ -96,6 +96,7 @@ type generator struct {
 	rng    *rand.Rand
 	id     int64
 	emails map[string]bool
+	phones map[string]bool // E.164 digits given out: one person, one number
 }
 
 func pick[T any](g *generator, s []T) T { return s[g.rng.IntN(len(s))] }
@@ -158,8 +159,21 @@ func (g *generator) email(first, last, domain string) string {
 }
 
 // phone returns a number in one of the formats people type in the place's
-// country, and its E.164 digits.
+// country, and its E.164 digits, never one given out before: CRMs that
+// match by phone (CLOSEM) or keep phones unique (Qlara) would otherwise
+// merge or refuse two sample people sharing one.
 func (g *generator) phone(p place) (text, digits string) {
+	for {
+		text, digits = g.anyPhone(p)
+		if !g.phones[digits] {
+			g.phones[digits] = true
+			return text, digits
+		}
+	}
+}
+
+// anyPhone draws a number of the place's country.
+func (g *generator) anyPhone(p place) (text, digits string) {
 	switch p.country {
 	case "United Kingdom":
 		// Not Ofcom's mobile drama range 07700 900xxx: libphonenumber
