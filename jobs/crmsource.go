@@ -21,10 +21,11 @@ type crmSource struct {
 	state   string // the RunState file of since: last_run
 	columns []string
 	query   connector.Query
-	note    string    // why since: last_run reads everything, if it does
-	started time.Time // before the first call: the next last_run
-	read    int       // records pulled so far
-	done    bool      // the listing reached its end without an error
+	note    string            // why since: last_run reads everything, if it does
+	started time.Time         // before the first call: the next last_run
+	read    int               // records pulled so far
+	counter connector.Counter // the connector, when it can count a listing; nil otherwise
+	done    bool              // the listing reached its end without an error
 
 	pull   func() (mapping.Record, error, bool)
 	stop   func()
@@ -80,6 +81,7 @@ func openCRMSource(ctx context.Context, j *Job, sys Systems, sandboxDir, output 
 	if !ok {
 		return nil, &InvalidError{Path: j.Path, Problems: []error{fmt.Errorf("source.system: %s's API has no list endpoint", strings.ToUpper(j.Source.System))}}
 	}
+	s.counter, _ = conn.(connector.Counter)
 	s.started = time.Now()
 	if s.columns, err = lister.Columns(ctx, j.Source.Object); err != nil {
 		return nil, s.failure(ctx, err)
@@ -120,6 +122,27 @@ func (s *crmSource) next(ctx context.Context) (rec mapping.Record, ok bool, err 
 	}
 	s.read++
 	return rec, true, nil
+}
+
+// total is how many records the listing will yield, for a progress
+// display: the connector's Count for the listing's query, or -1 when the
+// connector cannot count, does not know, or the call fails. It never fails
+// the run (the listing reports any real problem) and gives the count no
+// more than two call timeouts, retries included.
+func (s *crmSource) total(ctx context.Context) int {
+	if s.counter == nil {
+		return -1
+	}
+	if d := s.job.Run.Timeout.Duration; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*d)
+		defer cancel()
+	}
+	n, err := s.counter.Count(ctx, s.job.Source.Object, s.query)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
 }
 
 // valuesOf returns rec's values in column order, in a slice reused by the

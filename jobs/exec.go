@@ -156,7 +156,9 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 		Verify: opt.Verify || opt.Resume, Calls: opt.Calls, backoff: opt.backoff, pacer: pace}
 	if opt.Progress != nil {
 		total := -1
-		if opt.CountRows && opt.Source == nil && !j.Source.IsCRM() {
+		if lr, ok := src.(*ListRows); ok {
+			total = lr.src.total(ctx) // CRM → CRM: the API's count, if it has one
+		} else if opt.CountRows && opt.Source == nil {
 			total = j.countRows(done)
 		}
 		r.Progress = opt.Progress(total)

@@ -16,10 +16,15 @@ const maxExportErrors = 20
 
 // ExportOptions tune one export.
 type ExportOptions struct {
-	SandboxDir string                   // where embedded sandboxes keep their records; DefaultSandboxDir when empty
-	Output     string                   // replaces the job's target file (placeholders are filled in)
-	Progress   func(total int) Progress // builds the progress display; nil for none
-	Now        time.Time                // fills {{date}} and {{time}}; time.Now() when zero
+	SandboxDir string    // where embedded sandboxes keep their records; DefaultSandboxDir when empty
+	Output     string    // replaces the job's target file (placeholders are filled in)
+	Now        time.Time // fills {{date}} and {{time}}; time.Now() when zero
+
+	// Progress builds the progress display; nil for none. Its total is the
+	// source's count of the listing when the connector is a
+	// connector.Counter and knows it, else -1; the display is told of every
+	// record listed, written or left out.
+	Progress func(total int) Progress
 
 	backoff time.Duration // tests shorten retry waits
 }
@@ -89,7 +94,7 @@ func Export(ctx context.Context, j *Job, sys Systems, opt ExportOptions) (*Expor
 	}
 	var progress Progress
 	if opt.Progress != nil {
-		progress = opt.Progress(-1)
+		progress = opt.Progress(src.total(ctx))
 	}
 
 	for {
@@ -112,8 +117,9 @@ func Export(ctx context.Context, j *Job, sys Systems, opt ExportOptions) (*Expor
 			if len(res.Errors) < maxExportErrors {
 				res.Errors = append(res.Errors, fmt.Sprintf("record %s: %s", rec[mapping.FieldID], oneLine(err)))
 			}
-			continue
 		}
+		// Every record listed counts, left out or not, so that a bar with
+		// the listing's total ends full.
 		if progress != nil {
 			progress.Add(1)
 		}

@@ -142,6 +142,21 @@ type Lister interface {
 	Columns(ctx context.Context, obj Object) ([]string, error)
 }
 
+// Counter is the optional ability to say how many records a List with the
+// same query will yield, from one cheap call, so a progress display can
+// show a total. A Lister implements it only where the API's list answer
+// documents a total.
+//
+// Count returns n = -1 and a nil error when it cannot know (the object has
+// no total, or the connector filters q on its side so the API's total is
+// not what List yields); an error means the call failed. The count is a
+// snapshot: records created or deleted meanwhile make List differ, so a
+// caller must treat it as an estimate, never as a limit. Like List, Count
+// works without Prepare.
+type Counter interface {
+	Count(ctx context.Context, obj Object, q Query) (n int, err error)
+}
+
 // Factory builds a connector from its configuration.
 type Factory func(Config) (Connector, error)
 

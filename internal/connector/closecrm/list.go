@@ -136,10 +136,7 @@ func (e *emitter) lead(l leadData) bool {
 // starts at the second of the last lead given.
 func (c *Client) pageLeads(ctx context.Context, e *emitter) error {
 	op := "list " + string(e.obj) + "s"
-	base := "sort:created"
-	if !e.since.IsZero() && e.obj == connector.Lead {
-		base = "updated >= " + quote(e.since.Format(time.DateTime)) + " " + base
-	}
+	base := leadSearch(e.obj, e.since)
 	params := url.Values{"_fields": {leadFieldsParam}, "_limit": {strconv.Itoa(pageSize)}}
 	maxSkip, capped := c.maxSkip, c.maxSkip > 0
 	var w window

@@ -105,12 +105,12 @@ func texts(raw json.RawMessage) []string {
 
 // pagination is the paging block of list answers (CakePHP's paging params).
 type pagination struct {
-	PageCount   flexInt `json:"page_count"`
-	CurrentPage flexInt `json:"current_page"`
-	HasNextPage bool    `json:"has_next_page"`
-	HasPrevPage bool    `json:"has_prev_page"`
-	Count       flexInt `json:"count"`
-	Limit       flexInt `json:"limit"` // null in the documented examples
+	PageCount   flexInt  `json:"page_count"`
+	CurrentPage flexInt  `json:"current_page"`
+	HasNextPage bool     `json:"has_next_page"`
+	HasPrevPage bool     `json:"has_prev_page"`
+	Count       *flexInt `json:"count"` // nil when absent: unknown, not zero
+	Limit       flexInt  `json:"limit"` // null in the documented examples
 }
 
 // tokenData is the data of POST /token.

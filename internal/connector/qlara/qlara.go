@@ -60,7 +60,9 @@ type Connector struct {
 	poll time.Duration // first wait between export polls
 }
 
-// Compile-time checks of the abilities this connector offers.
+// Compile-time checks of the abilities this connector offers. It offers no
+// connector.Counter: GET /contacts answers a bare array with no total, so
+// an export's progress has no total (unknown).
 var (
 	_ connector.Connector = (*Connector)(nil)
 	_ connector.Lister    = (*Connector)(nil)
