@@ -292,7 +292,11 @@ func TestListMemory(t *testing.T) {
 		retained := float64(stats[1].retained) / float64(stats[0].retained)
 		t.Logf("async=%v: 1M/100k ratios: retained heap %.2f, peak heap in use %.2f", async, retained,
 			float64(stats[1].peakInuse)/float64(stats[0].peakInuse))
-		if retained > 1.5 || stats[1].peakInuse > 64<<20 {
+		// A few MiB retained is noise at this scale (buffers, the HTTP
+		// client's pools, GC timing): a leak of even 8 bytes a record would
+		// add 7 MiB between 100k and 1M, so growth must pass both bounds.
+		grown := stats[1].retained > stats[0].retained+7<<20
+		if retained > 1.5 && grown || stats[1].peakInuse > 64<<20 {
 			t.Errorf("async=%v: the heap grows with the record count", async)
 		}
 	}
