@@ -3,7 +3,9 @@ package sandbox
 import (
 	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,5 +131,60 @@ func TestSaver(t *testing.T) {
 	}
 	if err := LoadJSON(path, &got); err != nil || got["n"] != 0 {
 		t.Fatalf("after reset saved %v, %v", got, err)
+	}
+}
+
+func TestSaverLoad(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name      string
+		content   string // "" for no file
+		wantErr   bool
+		wantN     int
+		overwrite bool // whether Save may then replace the file
+	}{
+		{name: "missing file", wantN: -1, overwrite: true},
+		{name: "good file", content: `{"n":3}`, wantN: 3, overwrite: true},
+		{name: "unreadable file", content: `{"n":`, wantErr: true, wantN: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			if tt.content != "" {
+				if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var mu sync.Mutex
+			got := struct{ N int }{N: -1}
+			s := NewSaver(path, EncodeLocked(&mu, func() any { return map[string]int{"n": 9} }))
+			defer s.Close()
+			if err := s.Load(&got); (err != nil) != tt.wantErr || got.N != tt.wantN {
+				t.Fatalf("Load = %v, n %d; want error %v, n %d", err, got.N, tt.wantErr, tt.wantN)
+			}
+			if err := s.Save(); (err == nil) != tt.overwrite {
+				t.Fatalf("Save = %v, want overwrite %v", err, tt.overwrite)
+			}
+			b, _ := os.ReadFile(path)
+			if saved := strings.Contains(string(b), `"n":9`); saved != tt.overwrite {
+				t.Fatalf("file holds %q after Save", b)
+			}
+		})
+	}
+}
+
+// A snapshot that cannot be encoded fails the Save and leaves the file as it was.
+func TestEncodeLockedError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	var mu sync.Mutex
+	s := NewSaver(path, EncodeLocked(&mu, func() any { return map[string]any{"f": func() {}} }))
+	if err := s.Save(); err == nil {
+		t.Fatal("saved an unencodable snapshot")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("state file written: %v", err)
+	}
+	if err := s.Close(); err == nil {
+		t.Fatal("Close after a failed save reported nothing")
 	}
 }

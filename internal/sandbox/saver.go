@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,7 @@ type Saver struct {
 }
 
 // NewSaver returns a Saver writing snapshot() to path every second while
-// dirty; with no path it does nothing.
+// dirty (less often when a save is slow); with no path it does nothing.
 func NewSaver(path string, snapshot func() any) *Saver {
 	s := &Saver{path: path, snapshot: snapshot}
 	if path != "" {
@@ -34,6 +35,20 @@ func NewSaver(path string, snapshot func() any) *Saver {
 		go s.loop()
 	}
 	return s
+}
+
+// Load reads the state file into v; a missing file, or no path, leaves v
+// untouched. A file that will not load is never overwritten (as after
+// LoadFailed), and Load returns why.
+func (s *Saver) Load(v any) error {
+	if s.path == "" {
+		return nil
+	}
+	if err := LoadJSON(s.path, v); err != nil {
+		s.LoadFailed(err)
+		return err
+	}
+	return nil
 }
 
 // Changed marks the records as changed since the last save.
@@ -69,19 +84,26 @@ func (s *Saver) Save() error {
 	return nil
 }
 
+// loop saves while dirty, a second after the last save ended or twice as
+// long as that save took, whichever is longer, so that saving a large state
+// never takes more than a third of the time.
 func (s *Saver) loop() {
 	defer close(s.done)
-	t := time.NewTicker(time.Second)
+	t := time.NewTimer(time.Second)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if s.dirty.Load() && s.loadErr.Load() == nil {
-				_ = s.Save() // retried next tick; Close reports a lasting failure
-			}
 		}
+		wait := time.Second
+		if s.dirty.Load() && s.loadErr.Load() == nil {
+			began := time.Now()
+			_ = s.Save() // retried next time; Close reports a lasting failure
+			wait = max(wait, 2*time.Since(began))
+		}
+		t.Reset(wait)
 	}
 }
 
@@ -96,4 +118,27 @@ func (s *Saver) Close() error {
 		s.closeErr = s.Save()
 	})
 	return s.closeErr
+}
+
+// EncodeLocked returns a snapshot function for NewSaver that encodes
+// state() as JSON while holding mu, for a fake whose records may change as
+// soon as its lock is released. An encoding error is returned by the Save
+// that writes the result.
+func EncodeLocked(mu sync.Locker, state func() any) func() any {
+	return func() any {
+		mu.Lock()
+		defer mu.Unlock()
+		b, err := json.Marshal(state())
+		if err != nil {
+			return failedEncoding{err}
+		}
+		return json.RawMessage(b)
+	}
+}
+
+// failedEncoding carries an encoding error to the Save that writes it.
+type failedEncoding struct{ err error }
+
+func (e failedEncoding) MarshalJSON() ([]byte, error) {
+	return nil, fmt.Errorf("encode sandbox state: %w", e.err)
 }

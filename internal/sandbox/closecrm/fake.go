@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmload/crmload/internal/sandbox"
@@ -38,7 +39,6 @@ const maxBody = 10 << 20
 type Fake struct {
 	key  string
 	now  func() time.Time
-	path string
 	gate *sandbox.Gate
 
 	rateMu  sync.Mutex
@@ -50,14 +50,12 @@ type Fake struct {
 	exports   map[string]*exportJob // in memory only: not in the state file
 	generated int                   // SetGenerated: serve this many generated leads
 	maxSkip   int
-	dirty     bool
-	loadErr   error // a state file that could not be read is never overwritten
 	queryHit  queryCache
 
-	saveMu   sync.Mutex
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	// saver keeps the records in Options.StatePath; a state file that could
+	// not be read is never overwritten, except after Reset.
+	saver  *sandbox.Saver
+	closed atomic.Bool // a Close after the first saves again
 }
 
 var _ sandbox.Fake = (*Fake)(nil)
@@ -69,7 +67,6 @@ func New(opt sandbox.Options) *Fake {
 	f := &Fake{
 		key:     opt.APIKey,
 		now:     opt.Now,
-		path:    opt.StatePath,
 		faults:  opt.Faults,
 		windows: map[string]*window{},
 		exports: map[string]*exportJob{},
@@ -82,15 +79,10 @@ func New(opt sandbox.Options) *Fake {
 		f.now = time.Now
 	}
 	f.gate = sandbox.NewGate(http.HandlerFunc(f.serveAPI), basicUser, f.limited, opt.Faults)
+	f.saver = sandbox.NewSaver(opt.StatePath, f.snapshot)
 	f.data = newStore(f.clock())
-	if f.path != "" {
-		if err := f.load(); err != nil {
-			f.loadErr = err
-		}
-		f.stop = make(chan struct{})
-		f.done = make(chan struct{})
-		go f.saveLoop()
-	}
+	f.data.saver = f.saver
+	f.load()
 	return f
 }
 

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/crmload/crmload/internal/sandbox"
 )
 
 // stateFile is what Save writes: leads with their contacts nested, the
@@ -80,14 +78,12 @@ func (sc savedContact) contact(leadID string) Contact {
 	}
 }
 
-// load reads the state file into an empty store.
-func (f *Fake) load() error {
+// load reads the state file into an empty store. A file that will not load
+// leaves the store empty; the saver then never overwrites it.
+func (f *Fake) load() {
 	var st *stateFile
-	if err := sandbox.LoadJSON(f.path, &st); err != nil {
-		return fmt.Errorf("close sandbox: %w", err)
-	}
-	if st == nil {
-		return nil
+	if f.saver.Load(&st) != nil || st == nil {
+		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -140,23 +136,15 @@ func (f *Fake) load() error {
 		s.contOrder = append(s.contOrder, cr.c.ID)
 	}
 	s.version++
-	return nil
 }
 
 // Save writes the records to Options.StatePath now (no-op without one).
-// Records are immutable once stored, so the snapshot is taken under the lock
-// and encoded outside it.
-func (f *Fake) Save() error {
-	if f.path == "" {
-		return nil
-	}
-	f.saveMu.Lock()
-	defer f.saveMu.Unlock()
+func (f *Fake) Save() error { return f.saver.Save() }
+
+// snapshot is what the saver writes. Records are immutable once stored, so
+// they are gathered under the lock and converted outside it.
+func (f *Fake) snapshot() any {
 	f.mu.Lock()
-	if f.loadErr != nil {
-		f.mu.Unlock()
-		return fmt.Errorf("close sandbox: not overwriting unreadable state: %w", f.loadErr)
-	}
 	s := &f.data
 	leads := make([]*leadRec, 0, len(s.leads))
 	for _, id := range s.liveLeads() {
@@ -174,55 +162,22 @@ func (f *Fake) Save() error {
 	for _, cf := range s.fields[objContact] {
 		st.ContactFields = append(st.ContactFields, *cf)
 	}
-	s.dirty = false
 	f.mu.Unlock()
 
 	st.Leads = make([]savedLead, len(leads))
 	for i, r := range leads {
 		st.Leads[i] = saveLead(r, contacts)
 	}
-	if err := sandbox.SaveJSON(f.path, st); err != nil {
-		f.mu.Lock()
-		s.dirty = true
-		f.mu.Unlock()
-		return fmt.Errorf("close sandbox: %w", err)
-	}
-	return nil
+	return st
 }
 
-// saveLoop saves at most once a second while records change; when a save
-// is slow (a large state) it waits twice as long as the save took, so that
-// saving never takes more than a third of the time.
-func (f *Fake) saveLoop() {
-	defer close(f.done)
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-		}
-		f.mu.Lock()
-		dirty := f.data.dirty && f.loadErr == nil
-		f.mu.Unlock()
-		wait := time.Second
-		if dirty {
-			began := time.Now()
-			_ = f.Save() // a failure leaves it dirty; Close reports it
-			wait = max(wait, 2*time.Since(began))
-		}
-		t.Reset(wait)
-	}
-}
-
-// Close stops the background saver and saves.
+// Close stops the background saver and saves. Unlike the other fakes, every
+// call saves: a Close after Reset writes the file the first one refused to.
 func (f *Fake) Close() error {
-	if f.stop != nil {
-		f.stopOnce.Do(func() { close(f.stop) })
-		<-f.done
+	if f.closed.Swap(true) {
+		return f.Save()
 	}
-	return f.Save()
+	return f.saver.Close()
 }
 
 // Reset forgets every lead, contact and export and restores the default
@@ -231,10 +186,11 @@ func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.data = newStore(f.clock())
+	f.data.saver = f.saver
 	f.data.changed()
 	f.queryHit = queryCache{}
 	f.exports = map[string]*exportJob{}
-	f.loadErr = nil
+	f.saver.Reset()
 }
 
 // Leads returns every lead, as served (contacts nested), in creation order.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/crmload/crmload/internal/sandbox"
 )
 
 // Identities of the one organization and user behind every key, taken from
@@ -54,8 +56,8 @@ type store struct {
 	fields   map[string][]*CustomField // objLead / objContact → fields
 	statuses []Status
 
-	version uint64 // bumped on every change; keys the query cache
-	dirty   bool   // changed since the last save
+	version uint64         // bumped on every change; keys the query cache
+	saver   *sandbox.Saver // told of every change
 }
 
 func newStore(now time.Time) store {
@@ -174,7 +176,7 @@ func (s *store) statusByLabel(label string) (Status, bool) {
 
 func (s *store) changed() {
 	s.version++
-	s.dirty = true
+	s.saver.Changed()
 }
 
 // bump adds d to the index entry key → lead.

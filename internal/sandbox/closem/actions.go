@@ -71,7 +71,7 @@ func (f *Fake) runSequence(w http.ResponseWriter, fm form) {
 	}
 	f.d.runs = append(f.d.runs, runRec{ID: f.d.nextRun, SequenceID: seq, Via: modeRunSequence, ContactIDs: ids, Created: f.now()})
 	f.d.nextRun++
-	f.changed()
+	f.saver.Changed()
 	f.reply(w, http.StatusOK, sequenceAnswer{Success: true, SequenceID: strconv.Itoa(seq), Contacts: len(ids), ContactIDs: idStrings(ids)})
 }
 
@@ -107,7 +107,7 @@ func (f *Fake) scheduleAppointment(w http.ResponseWriter, fm form) {
 	a := appointmentRec{ID: f.d.nextAppt, Note: note, At: at, Given: given, ContactIDs: ids, Created: f.now()}
 	f.d.appointments = append(f.d.appointments, a)
 	f.d.nextAppt++
-	f.changed()
+	f.saver.Changed()
 	f.reply(w, http.StatusOK, appointmentAnswer{Success: true, AppointmentID: strconv.Itoa(a.ID), Contacts: len(ids), ContactIDs: idStrings(ids)})
 }
 

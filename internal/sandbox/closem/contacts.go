@@ -90,7 +90,7 @@ func (f *Fake) addContact(w http.ResponseWriter, fm form) {
 			ContactIDs: []int{c.ID}, Created: now})
 		f.d.nextRun++
 	}
-	f.changed()
+	f.saver.Changed()
 	f.reply(w, http.StatusOK, contactAnswer{Success: true, ContactID: strconv.Itoa(c.ID), Action: action})
 }
 

@@ -3,7 +3,6 @@ package closem
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -20,19 +19,14 @@ const basePath = "/"
 type Fake struct {
 	key  string
 	now  func() time.Time
-	path string
 	gate *sandbox.Gate
 
-	mu      sync.Mutex
-	d       *data
-	dirty   bool
-	loadErr error // a state file that would not load is never overwritten, except after Reset
+	mu sync.Mutex
+	d  *data
 
-	saveMu    sync.Mutex // orders snapshots and renames
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// saver keeps the records in Options.StatePath; a state file that would
+	// not load is never overwritten, except after Reset.
+	saver *sandbox.Saver
 }
 
 var _ sandbox.Fake = (*Fake)(nil)
@@ -40,26 +34,20 @@ var _ sandbox.Fake = (*Fake)(nil)
 // New returns a CLOSEM fake accepting opt.APIKey (sandbox.DefaultKey when
 // empty), loading its records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now, path: opt.StatePath}
+	f := &Fake{key: opt.APIKey, now: opt.Now}
 	if f.key == "" {
 		f.key = sandbox.DefaultKey
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
+	f.saver = sandbox.NewSaver(opt.StatePath, sandbox.EncodeLocked(&f.mu, func() any { return f.d.state() }))
 	var s state
-	if f.path != "" {
-		if err := sandbox.LoadJSON(f.path, &s); err != nil {
-			f.loadErr = fmt.Errorf("closem sandbox: %w", err)
-			s = state{}
-		}
+	if f.saver.Load(&s) != nil {
+		s = state{} // start empty; the saver leaves the file alone
 	}
 	f.d = newData(s)
 	f.gate = sandbox.NewGate(http.HandlerFunc(f.serveAPI), authOf, f.limited, opt.Faults)
-	if f.path != "" {
-		f.stop, f.done = make(chan struct{}), make(chan struct{})
-		go f.saveLoop()
-	}
 	return f
 }
 
@@ -109,65 +97,8 @@ func (f *Fake) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 // Save writes the records to the state file now (no-op without one).
-func (f *Fake) Save() error {
-	if f.path == "" {
-		return nil
-	}
-	f.saveMu.Lock()
-	defer f.saveMu.Unlock()
-	f.mu.Lock()
-	if f.loadErr != nil {
-		err := f.loadErr
-		f.mu.Unlock()
-		return fmt.Errorf("not overwriting unreadable state (reset to clear it): %w", err)
-	}
-	b, err := json.Marshal(f.d.state())
-	f.dirty = false
-	f.mu.Unlock()
-	if err == nil {
-		err = sandbox.SaveJSON(f.path, json.RawMessage(b))
-	}
-	if err != nil {
-		f.mu.Lock()
-		f.dirty = true
-		f.mu.Unlock()
-		return fmt.Errorf("closem sandbox: %w", err)
-	}
-	return nil
-}
-
-// saveLoop saves at most once a second while records change.
-func (f *Fake) saveLoop() {
-	defer close(f.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			dirty := f.dirty && f.loadErr == nil
-			f.mu.Unlock()
-			if dirty {
-				_ = f.Save() // retried next tick; Close reports a lasting failure
-			}
-		}
-	}
-}
+func (f *Fake) Save() error { return f.saver.Save() }
 
 // Close stops the background saver and saves. Calling it again returns the
 // first result.
-func (f *Fake) Close() error {
-	f.closeOnce.Do(func() {
-		if f.stop != nil {
-			close(f.stop)
-			<-f.done
-		}
-		f.closeErr = f.Save()
-	})
-	return f.closeErr
-}
-
-// changed marks the records dirty; callers hold f.mu.
-func (f *Fake) changed() { f.dirty = true }
+func (f *Fake) Close() error { return f.saver.Close() }

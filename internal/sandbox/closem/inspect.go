@@ -101,6 +101,5 @@ func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.d = newData(state{})
-	f.loadErr = nil
-	f.changed()
+	f.saver.Reset()
 }

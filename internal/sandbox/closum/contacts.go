@@ -155,7 +155,7 @@ func (f *Fake) contactAdd(w http.ResponseWriter, r *http.Request, _ string) {
 	now := f.now()
 	c := f.d.newContact(now)
 	f.d.apply(c, in, now)
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []contactIDRef{{ContactID: c.ID}})
 }
 
@@ -189,7 +189,7 @@ func (f *Fake) contactEdit(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	f.d.apply(c, in, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []contactIDRef{{ContactID: c.ID}})
 }
 
@@ -245,6 +245,6 @@ func (f *Fake) contactDelete(w http.ResponseWriter, _ *http.Request, id string) 
 		return
 	}
 	f.d.removeContact(id)
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }

@@ -3,7 +3,6 @@ package closum
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -29,20 +28,15 @@ const (
 type Fake struct {
 	key  string
 	now  func() time.Time
-	path string
 	gate *sandbox.Gate
 	api  []route
 
-	mu      sync.Mutex
-	d       *data
-	dirty   bool
-	loadErr error // a state file that would not load is never overwritten, except after Reset
+	mu sync.Mutex
+	d  *data
 
-	saveMu    sync.Mutex // orders snapshots and renames
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// saver keeps the records in Options.StatePath; a state file that would
+	// not load is never overwritten, except after Reset.
+	saver *sandbox.Saver
 }
 
 var _ sandbox.Fake = (*Fake)(nil)
@@ -50,29 +44,23 @@ var _ sandbox.Fake = (*Fake)(nil)
 // New returns a Closum v2 fake accepting opt.APIKey (sandbox.DefaultKey when
 // empty), loading its records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now, path: opt.StatePath, api: routes()}
+	f := &Fake{key: opt.APIKey, now: opt.Now, api: routes()}
 	if f.key == "" {
 		f.key = sandbox.DefaultKey
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
+	f.saver = sandbox.NewSaver(opt.StatePath, sandbox.EncodeLocked(&f.mu, func() any { return f.d.state() }))
 	var s state
-	if f.path != "" {
-		if err := sandbox.LoadJSON(f.path, &s); err != nil {
-			f.loadErr = fmt.Errorf("closum sandbox: %w", err)
-			s = state{}
-		}
+	if f.saver.Load(&s) != nil {
+		s = state{} // start empty; the saver leaves the file alone
 	}
 	if len(s.Fields) == 0 && s.NextSeq == 0 {
 		s.Fields = seedFields(f.now())
 	}
 	f.d = newData(s)
 	f.gate = sandbox.NewGate(http.HandlerFunc(f.serveAPI), apiKeyOf, f.limited, opt.Faults)
-	if f.path != "" {
-		f.stop, f.done = make(chan struct{}), make(chan struct{})
-		go f.saveLoop()
-	}
 	return f
 }
 
@@ -134,65 +122,8 @@ func (f *Fake) fail(w http.ResponseWriter, status int, errs ...string) {
 }
 
 // Save writes the records to the state file now (no-op without one).
-func (f *Fake) Save() error {
-	if f.path == "" {
-		return nil
-	}
-	f.saveMu.Lock()
-	defer f.saveMu.Unlock()
-	f.mu.Lock()
-	if f.loadErr != nil {
-		err := f.loadErr
-		f.mu.Unlock()
-		return fmt.Errorf("not overwriting unreadable state (reset to clear it): %w", err)
-	}
-	b, err := json.Marshal(f.d.state())
-	f.dirty = false
-	f.mu.Unlock()
-	if err == nil {
-		err = sandbox.SaveJSON(f.path, json.RawMessage(b))
-	}
-	if err != nil {
-		f.mu.Lock()
-		f.dirty = true
-		f.mu.Unlock()
-		return fmt.Errorf("closum sandbox: %w", err)
-	}
-	return nil
-}
-
-// saveLoop saves at most once a second while records change.
-func (f *Fake) saveLoop() {
-	defer close(f.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			dirty := f.dirty && f.loadErr == nil
-			f.mu.Unlock()
-			if dirty {
-				_ = f.Save() // retried next tick; Close reports a lasting failure
-			}
-		}
-	}
-}
+func (f *Fake) Save() error { return f.saver.Save() }
 
 // Close stops the background saver and saves. Calling it again returns the
 // first result.
-func (f *Fake) Close() error {
-	f.closeOnce.Do(func() {
-		if f.stop != nil {
-			close(f.stop)
-			<-f.done
-		}
-		f.closeErr = f.Save()
-	})
-	return f.closeErr
-}
-
-// changed marks the records dirty; callers hold f.mu.
-func (f *Fake) changed() { f.dirty = true }
+func (f *Fake) Close() error { return f.saver.Close() }

@@ -121,7 +121,7 @@ func (f *Fake) AddField(label, varName string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.d.addField(fieldRec{ID: newUUID(), Label: label, Var: varName, Created: f.now()})
-	f.changed()
+	f.saver.Changed()
 	return f.d.fieldByVar[varName].ID
 }
 
@@ -131,6 +131,5 @@ func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.d = newData(state{Fields: seedFields(f.now())})
-	f.loadErr = nil
-	f.changed()
+	f.saver.Reset()
 }

@@ -90,7 +90,7 @@ func (f *Fake) leadAdd(w http.ResponseWriter, r *http.Request, _ string) {
 	if customData != nil {
 		l.CustomData = *customData
 	}
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []leadIDRef{{LeadID: l.ID}})
 }
 
@@ -170,7 +170,7 @@ func (f *Fake) editLead(w http.ResponseWriter, l *leadRec, v *validator) {
 	if user != nil {
 		l.UserID = *user
 	}
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []leadIDRef{{LeadID: l.ID}})
 }
 
@@ -185,7 +185,7 @@ func (f *Fake) leadDelete(w http.ResponseWriter, _ *http.Request, id string) {
 		return
 	}
 	f.d.removeLead(n)
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }
 

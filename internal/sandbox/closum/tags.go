@@ -63,7 +63,7 @@ func (f *Fake) tagAdd(w http.ResponseWriter, r *http.Request, _ string) {
 		return
 	}
 	id := f.d.ensureTag(*name, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []tagIDRef{{TagID: id}})
 }
 
@@ -80,7 +80,7 @@ func (f *Fake) tagDelete(w http.ResponseWriter, _ *http.Request, key string) {
 		return
 	}
 	f.d.removeTag(id)
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }
 
@@ -154,7 +154,7 @@ func (f *Fake) contactTagAddByEmail(w http.ResponseWriter, r *http.Request, _ st
 		return
 	}
 	f.d.addTags(c, tags, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }
 
@@ -173,7 +173,7 @@ func (f *Fake) contactTagAddToLead(w http.ResponseWriter, r *http.Request, id st
 		return
 	}
 	f.d.addTags(f.d.contacts[l.ContactID], tags, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }
 
@@ -202,6 +202,6 @@ func (f *Fake) contactTagRemoveByEmail(w http.ResponseWriter, r *http.Request, _
 		drop = append(drop, id)
 	}
 	c.Tags = slices.DeleteFunc(c.Tags, func(id int) bool { return slices.Contains(drop, id) })
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, []any{})
 }

@@ -25,7 +25,6 @@ const (
 type Fake struct {
 	user, password string
 	now            func() time.Time
-	path           string
 	gate           *sandbox.Gate
 	api            []route
 	secret         []byte // signs tokens; new per Fake, so tokens never outlive it
@@ -35,16 +34,12 @@ type Fake struct {
 	ttl    time.Duration
 	issues int
 
-	mu      sync.Mutex
-	d       *data
-	dirty   bool
-	loadErr error // a state file that would not load is never overwritten, except after Reset
+	mu sync.Mutex
+	d  *data
 
-	saveMu    sync.Mutex // orders snapshots and renames
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// saver keeps the records in Options.StatePath; a state file that would
+	// not load is never overwritten, except after Reset.
+	saver *sandbox.Saver
 }
 
 var _ sandbox.Fake = (*Fake)(nil)
@@ -53,7 +48,7 @@ var _ sandbox.Fake = (*Fake)(nil)
 // (sandbox.DefaultUser and sandbox.DefaultKey when empty), loading its
 // records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{user: opt.Username, password: opt.Password, now: opt.Now, path: opt.StatePath,
+	f := &Fake{user: opt.Username, password: opt.Password, now: opt.Now,
 		api: routes(), tokens: map[string]tokenRec{}, ttl: DefaultTokenTTL, secret: make([]byte, 32)}
 	if f.user == "" {
 		f.user = sandbox.DefaultUser
@@ -65,22 +60,16 @@ func New(opt sandbox.Options) *Fake {
 		f.now = time.Now
 	}
 	_, _ = rand.Read(f.secret) // crypto/rand.Read never fails on supported platforms
+	f.saver = sandbox.NewSaver(opt.StatePath, sandbox.EncodeLocked(&f.mu, func() any { return f.d.state() }))
 	var s state
-	if f.path != "" {
-		if err := sandbox.LoadJSON(f.path, &s); err != nil {
-			f.loadErr = fmt.Errorf("closum v1 sandbox: %w", err)
-			s = state{}
-		}
+	if f.saver.Load(&s) != nil {
+		s = state{} // start empty; the saver leaves the file alone
 	}
 	if len(s.ContactTypes) == 0 && s.NextContactType == 0 {
 		s.ContactTypes = seedContactTypes(f.now())
 	}
 	f.d = newData(s)
 	f.gate = sandbox.NewGate(http.HandlerFunc(f.serveAPI), f.rateKey, f.limited, opt.Faults)
-	if f.path != "" {
-		f.stop, f.done = make(chan struct{}), make(chan struct{})
-		go f.saveLoop()
-	}
 	return f
 }
 
@@ -148,65 +137,8 @@ func (f *Fake) notFound(w http.ResponseWriter, r *http.Request) {
 
 // Save writes the records to the state file now (no-op without one).
 // Tokens are not saved: a restarted sandbox asks clients to log in again.
-func (f *Fake) Save() error {
-	if f.path == "" {
-		return nil
-	}
-	f.saveMu.Lock()
-	defer f.saveMu.Unlock()
-	f.mu.Lock()
-	if f.loadErr != nil {
-		err := f.loadErr
-		f.mu.Unlock()
-		return fmt.Errorf("not overwriting unreadable state (reset to clear it): %w", err)
-	}
-	b, err := json.Marshal(f.d.state())
-	f.dirty = false
-	f.mu.Unlock()
-	if err == nil {
-		err = sandbox.SaveJSON(f.path, json.RawMessage(b))
-	}
-	if err != nil {
-		f.mu.Lock()
-		f.dirty = true
-		f.mu.Unlock()
-		return fmt.Errorf("closum v1 sandbox: %w", err)
-	}
-	return nil
-}
-
-// saveLoop saves at most once a second while records change.
-func (f *Fake) saveLoop() {
-	defer close(f.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			dirty := f.dirty && f.loadErr == nil
-			f.mu.Unlock()
-			if dirty {
-				_ = f.Save() // retried next tick; Close reports a lasting failure
-			}
-		}
-	}
-}
+func (f *Fake) Save() error { return f.saver.Save() }
 
 // Close stops the background saver and saves. Calling it again returns the
 // first result.
-func (f *Fake) Close() error {
-	f.closeOnce.Do(func() {
-		if f.stop != nil {
-			close(f.stop)
-			<-f.done
-		}
-		f.closeErr = f.Save()
-	})
-	return f.closeErr
-}
-
-// changed marks the records dirty; callers hold f.mu.
-func (f *Fake) changed() { f.dirty = true }
+func (f *Fake) Close() error { return f.saver.Close() }

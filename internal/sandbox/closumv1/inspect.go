@@ -194,7 +194,7 @@ func (f *Fake) AddContactType(label string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.d.newContactType(label, f.now())
-	f.changed()
+	f.saver.Changed()
 	return t.ID
 }
 
@@ -214,6 +214,5 @@ func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.d = newData(state{ContactTypes: seedContactTypes(f.now())})
-	f.loadErr = nil
-	f.changed()
+	f.saver.Reset()
 }

@@ -87,7 +87,7 @@ func (f *Fake) createPerson(w http.ResponseWriter, r *http.Request, unqualified 
 		table = f.d.unqualified
 	}
 	rec := f.d.newPerson(table, in, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusCreated, idRef{ID: rec.ID})
 }
 

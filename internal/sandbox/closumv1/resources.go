@@ -99,7 +99,7 @@ func (f *Fake) emailCreate(w http.ResponseWriter, r *http.Request, _ int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e := f.d.newEmail(*addr, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusCreated, idRef{ID: e.ID})
 }
 
@@ -127,7 +127,7 @@ func (f *Fake) emailUpdate(w http.ResponseWriter, r *http.Request, id int) {
 		return
 	}
 	e.Email = *addr
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusOK, []any{})
 }
 
@@ -190,7 +190,7 @@ func (f *Fake) phoneCreate(w http.ResponseWriter, r *http.Request, _ int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.d.newPhone(*in, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusCreated, idRef{ID: p.ID})
 }
 
@@ -227,7 +227,7 @@ func (f *Fake) phoneUpdate(w http.ResponseWriter, r *http.Request, id int) {
 	if in.extension != nil {
 		p.Extension = in.extension
 	}
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusOK, []any{})
 }
 
@@ -286,7 +286,7 @@ func (f *Fake) contactTypeCreate(w http.ResponseWriter, r *http.Request, _ int) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.d.newContactType(*label, f.now())
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusCreated, idRef{ID: t.ID})
 }
 
@@ -313,6 +313,6 @@ func (f *Fake) contactTypeUpdate(w http.ResponseWriter, r *http.Request, id int)
 		return
 	}
 	t.Label = *label
-	f.changed()
+	f.saver.Changed()
 	f.ok(w, http.StatusOK, []any{})
 }

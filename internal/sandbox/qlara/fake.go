@@ -40,13 +40,10 @@ type Fake struct {
 	generated    int // SetGenerated: list this many computed contacts
 	listAddCalls int
 	uploadCalls  int
-	loadErr      error
+	loadErr      error // why New moved the state file aside, if it did
 
-	saveMu    sync.Mutex
-	saved     uint64 // store version last written
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
+	saver     *sandbox.Saver
+	closeOnce sync.Once // a Close after the first returns nil
 }
 
 var _ sandbox.Fake = (*Fake)(nil)
@@ -55,8 +52,9 @@ var _ sandbox.Fake = (*Fake)(nil)
 // opt.StatePath when it exists; a file that cannot be read is moved aside to
 // StatePath+".corrupt" (see LoadErr) and the fake starts empty.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now, path: opt.StatePath, st: newStore(),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	f := &Fake{key: opt.APIKey, now: opt.Now, path: opt.StatePath}
+	f.saver = sandbox.NewSaver(f.path, sandbox.EncodeLocked(&f.mu, f.records))
+	f.st = newStore(f.saver)
 	if f.key == "" {
 		f.key = sandbox.DefaultKey
 	}
@@ -69,9 +67,6 @@ func New(opt sandbox.Options) *Fake {
 		if err := f.load(); err != nil {
 			f.loadErr = err
 		}
-		go f.saveLoop()
-	} else {
-		close(f.done)
 	}
 	return f
 }

@@ -1,12 +1,10 @@
 package qlara
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/crmload/crmload/internal/sandbox"
 )
@@ -41,7 +39,7 @@ func (f *Fake) load() error {
 		}
 		return fmt.Errorf("load qlara sandbox (moved to %s.corrupt): %w", f.path, err)
 	}
-	s := newStore()
+	s := newStore(nil) // loading is not a change to save
 	s.nextContact = max(s.nextContact, sf.NextContactID)
 	s.nextList = max(s.nextList, sf.NextListID)
 	s.nextAssoc = max(s.nextAssoc, sf.NextAssocID)
@@ -65,15 +63,15 @@ func (f *Fake) load() error {
 		s.exports[e.ID] = e
 		s.nextExport = max(s.nextExport, e.ID+1)
 	}
-	s.version = 0
+	s.saver = f.saver
 	f.mu.Lock()
 	f.st = s
 	f.mu.Unlock()
 	return nil
 }
 
-// snapshot encodes the records; the caller holds f.mu.
-func (f *Fake) snapshot() ([]byte, error) {
+// records is what the saver writes; the caller holds f.mu.
+func (f *Fake) records() any {
 	s := f.st
 	sf := stateFile{Version: stateVersion, NextContactID: s.nextContact, NextListID: s.nextList,
 		NextAssocID: s.nextAssoc, NextExportID: s.nextExport,
@@ -91,67 +89,16 @@ func (f *Fake) snapshot() ([]byte, error) {
 	for _, id := range slices.Sorted(maps.Keys(s.exports)) {
 		sf.Exports = append(sf.Exports, s.exports[id])
 	}
-	b, err := json.Marshal(sf)
-	if err != nil {
-		return nil, fmt.Errorf("encode qlara sandbox state: %w", err)
-	}
-	return b, nil
+	return sf
 }
 
 // Save writes the records to the state file now (no-op without one).
-func (f *Fake) Save() error {
-	if f.path == "" {
-		return nil
-	}
-	f.saveMu.Lock()
-	defer f.saveMu.Unlock()
-	f.mu.Lock()
-	v := f.st.version
-	b, err := f.snapshot()
-	f.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := sandbox.SaveJSON(f.path, json.RawMessage(b)); err != nil {
-		return fmt.Errorf("qlara sandbox: %w", err)
-	}
-	f.saved = v
-	return nil
-}
-
-// saveLoop saves at most once a second while records change.
-func (f *Fake) saveLoop() {
-	defer close(f.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			v := f.st.version
-			f.mu.Unlock()
-			f.saveMu.Lock()
-			dirty := v != f.saved
-			f.saveMu.Unlock()
-			if dirty {
-				// A failed background save is retried on the next tick and
-				// reported by Close, which saves again.
-				_ = f.Save()
-			}
-		}
-	}
-}
+func (f *Fake) Save() error { return f.saver.Save() }
 
 // Close stops the background save and saves the records.
 func (f *Fake) Close() error {
 	var err error
-	f.closeOnce.Do(func() {
-		close(f.stop)
-		<-f.done
-		err = f.Save()
-	})
+	f.closeOnce.Do(func() { err = f.saver.Close() })
 	return err
 }
 
@@ -230,9 +177,8 @@ func (f *Fake) UploadCalls() int {
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	v := f.st.version
-	f.st = newStore()
-	f.st.version = v + 1
+	f.st = newStore(f.saver)
+	f.saver.Changed()
 	f.listAddCalls, f.uploadCalls = 0, 0
 }
 

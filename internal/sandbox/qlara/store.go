@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/crmload/crmload/internal/sandbox"
 )
 
 // companyID is the account every key of the fake belongs to (fkIdCompany).
@@ -57,11 +59,11 @@ type store struct {
 	exports  map[int64]*exportJob
 
 	sortCache map[string][]int64 // contact IDs in a listing order; dropped on any change
-	version   uint64             // bumped on every change, for the background save
+	saver     *sandbox.Saver     // told of every change; nil while loading
 }
 
-func newStore() *store {
-	return &store{
+func newStore(saver *sandbox.Saver) *store {
+	return &store{saver: saver,
 		nextContact: firstContactID, nextList: firstListID,
 		nextAssoc: firstAssocID, nextExport: firstExportID,
 		contacts: map[int64]*Contact{}, lists: map[int64]*ContactList{},
@@ -78,7 +80,11 @@ func (s *store) touch() {
 }
 
 // changed records a change to save that leaves contact listings as they are.
-func (s *store) changed() { s.version++ }
+func (s *store) changed() {
+	if s.saver != nil {
+		s.saver.Changed()
+	}
+}
 
 func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
