@@ -153,3 +153,17 @@ func TestConfigHidesCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestRecentIDs(t *testing.T) {
+	var r RecentIDs
+	r.Add("a")
+	r.Turn()
+	r.Add("b")
+	if !r.Has("a") || !r.Has("b") {
+		t.Fatal("forgot the page before")
+	}
+	r.Turn()
+	if r.Has("a") || !r.Has("b") {
+		t.Fatal("kept more than two pages")
+	}
+}

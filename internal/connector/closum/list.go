@@ -56,7 +56,7 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			yield(nil, fmt.Errorf("%s: %w", op, err))
 			return
 		}
-		var seen recentIDs
+		var seen connector.RecentIDs
 		for page := 1; ; page++ {
 			rows, pg, err := c.listPage(ctx, obj, path, op, page)
 			if err != nil {
@@ -65,10 +65,10 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			}
 			for _, p := range rows {
 				if id := string(p.ID); id != "" {
-					if seen.has(id) {
+					if seen.Has(id) {
 						continue
 					}
-					seen.add(id)
+					seen.Add(id)
 				}
 				rec := flatten(obj, p, fs)
 				if !q.Since.IsZero() && !changedAfter(rec, q.Since) {
@@ -78,7 +78,7 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 					return
 				}
 			}
-			seen.turn()
+			seen.Turn()
 			if !more(pg, page, len(rows), c.pageSize) {
 				return
 			}
@@ -124,28 +124,6 @@ func (c *Client) listFields(ctx context.Context) ([]field, error) {
 		return fs, nil
 	}
 	return c.loadFields(ctx)
-}
-
-// recentIDs remembers the ids of the last two pages.
-type recentIDs struct{ prev, cur map[string]struct{} }
-
-func (r *recentIDs) has(id string) bool {
-	_, a := r.prev[id]
-	_, b := r.cur[id]
-	return a || b
-}
-
-func (r *recentIDs) add(id string) {
-	if r.cur == nil {
-		r.cur = map[string]struct{}{}
-	}
-	r.cur[id] = struct{}{}
-}
-
-// turn starts a new page: the oldest page is forgotten.
-func (r *recentIDs) turn() {
-	r.prev, r.cur = r.cur, r.prev
-	clear(r.cur)
 }
 
 // listPage fetches one page of obj.

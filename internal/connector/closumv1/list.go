@@ -105,16 +105,16 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 			}
 		}
 		stopped := false
-		var seen recentIDs
+		var seen connector.RecentIDs
 		err := listPages(ctx, c, "list "+noun(obj)+"s", path, "asc", func(rows []person) error {
-			defer seen.turn()
+			defer seen.Turn()
 			for _, p := range rows {
 				rec := c.flatten(obj, p)
 				if id := rec[mapping.FieldID]; id != "" {
-					if seen.has(id) {
+					if seen.Has(id) {
 						continue
 					}
-					seen.add(id)
+					seen.Add(id)
 				}
 				if !q.Since.IsZero() && !createdAfter(rec, q.Since) {
 					continue
@@ -149,28 +149,6 @@ func (c *Client) Columns(_ context.Context, obj connector.Object) ([]string, err
 		cols = append(cols, fieldContactType)
 	}
 	return append(cols, mapping.FieldCreatedAt), nil
-}
-
-// recentIDs remembers the ids of the last two pages.
-type recentIDs struct{ prev, cur map[string]struct{} }
-
-func (r *recentIDs) has(id string) bool {
-	_, a := r.prev[id]
-	_, b := r.cur[id]
-	return a || b
-}
-
-func (r *recentIDs) add(id string) {
-	if r.cur == nil {
-		r.cur = map[string]struct{}{}
-	}
-	r.cur[id] = struct{}{}
-}
-
-// turn starts a new page: the oldest page is forgotten.
-func (r *recentIDs) turn() {
-	r.prev, r.cur = r.cur, r.prev
-	clear(r.cur)
 }
 
 // flatten turns a listed lead or unqualified lead into a Record.

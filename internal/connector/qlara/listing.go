@@ -40,7 +40,7 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 			return
 		}
 		prevFirst := ""
-		var seen recentIDs
+		var seen connector.RecentIDs
 		for page := 0; ; page++ {
 			op := fmt.Sprintf("list contacts (page %d)", page)
 			query := url.Values{
@@ -68,10 +68,10 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 			}
 			for _, ct := range list {
 				if id := ct.id(); id != "" {
-					if seen.has(id) {
+					if seen.Has(id) {
 						continue
 					}
-					seen.add(id)
+					seen.Add(id)
 				}
 				if !since(ct, q.Since) {
 					continue
@@ -80,7 +80,7 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 					return
 				}
 			}
-			seen.turn()
+			seen.Turn()
 			if tp := totalPages(body); len(list) < maxPageSize || (tp >= 0 && page+1 >= tp) {
 				return
 			}
@@ -101,28 +101,6 @@ func (c *Connector) Columns(_ context.Context, obj connector.Object) ([]string, 
 		cols = append(cols, f.key)
 	}
 	return append(cols, mapping.FieldCreatedAt, mapping.FieldUpdatedAt), nil
-}
-
-// recentIDs remembers the ids of the last two pages.
-type recentIDs struct{ prev, cur map[string]struct{} }
-
-func (r *recentIDs) has(id string) bool {
-	_, a := r.prev[id]
-	_, b := r.cur[id]
-	return a || b
-}
-
-func (r *recentIDs) add(id string) {
-	if r.cur == nil {
-		r.cur = map[string]struct{}{}
-	}
-	r.cur[id] = struct{}{}
-}
-
-// turn starts a new page: the oldest page is forgotten.
-func (r *recentIDs) turn() {
-	r.prev, r.cur = r.cur, r.prev
-	clear(r.cur)
 }
 
 // flatten turns a contact into a Record keyed like Write's input, so an
