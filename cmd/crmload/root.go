@@ -100,7 +100,7 @@ Every input row ends up exactly once in a report with its result or its error.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(env), newValidateCmd(env), newPreviewCmd(env), newRetryCmd(env), newSandboxCmd(env), newExportCmd(env))
+	root.AddCommand(newRunCmd(env), newValidateCmd(env), newPreviewCmd(env), newRetryCmd(env), newSandboxCmd(env), newExportCmd(env), newInitCmd(env))
 	return root
 }
 
