@@ -73,9 +73,8 @@ type Outcome struct {
 }
 
 type task struct {
-	row    tabular.Row
-	rec    mapping.Record
-	result chan<- report.Line
+	row tabular.Row
+	rec mapping.Record
 }
 
 // Run sends every row and writes every outcome to the report. Cancelling ctx

@@ -110,13 +110,13 @@ func TestSince(t *testing.T) {
 // to the job file.
 func TestExportJobExpansion(t *testing.T) {
 	env := map[string]string{"KEY": "s3cret", "HOST": "https://api.close.com"}
-	j, err := Parse("/jobs/x.yaml", []byte("source:\n  system: close\n  object: lead\n  base_url: ${HOST}/api/v1\n  auth: { api_key: \"${KEY}\" }\n  options: { page_size: \"${MISSING}\" }\ntarget:\n  file: ../exports/a.csv\n"),
+	_, err := Parse("/jobs/x.yaml", []byte("source:\n  system: close\n  object: lead\n  base_url: ${HOST}/api/v1\n  auth: { api_key: \"${KEY}\" }\n  options: { page_size: \"${MISSING}\" }\ntarget:\n  file: ../exports/a.csv\n"),
 		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err == nil || !strings.Contains(err.Error(), "source.options.page_size: environment variable MISSING is not set") {
 		t.Fatalf("err %v", err)
 	}
 	env["MISSING"] = "10"
-	j, err = Parse("/jobs/x.yaml", []byte("source:\n  system: close\n  object: lead\n  base_url: ${HOST}/api/v1\n  auth: { api_key: \"${KEY}\" }\ntarget:\n  file: ../exports/a.csv\n"),
+	j, err := Parse("/jobs/x.yaml", []byte("source:\n  system: close\n  object: lead\n  base_url: ${HOST}/api/v1\n  auth: { api_key: \"${KEY}\" }\ntarget:\n  file: ../exports/a.csv\n"),
 		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

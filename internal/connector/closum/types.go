@@ -205,18 +205,6 @@ type person struct {
 	DateUpdated      string `json:"date_updated"`
 }
 
-// leadList is the responseData of GET lead/.
-type leadList struct {
-	Leads     []person  `json:"leads"`
-	Paginator paginator `json:"paginator"`
-}
-
-// contactList is the responseData of GET contact/list.
-type contactList struct {
-	Contacts  []person  `json:"contacts"`
-	Paginator paginator `json:"paginator"`
-}
-
 // leadView is the responseData of GET lead/view/{id}.
 type leadView struct {
 	Lead *person `json:"lead_data"`

@@ -69,11 +69,6 @@ func rawID(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// contactsEnvelope is what POST and PUT /contacts answer: {"contacts": [ … ]}.
-type contactsEnvelope struct {
-	Contacts []contact `json:"contacts"`
-}
-
 // decodeContacts reads a response that holds contacts in any of the shapes
 // the collection shows: a bare array (GET /contacts), the {"contacts": […]}
 // envelope (POST/PUT), or one bare contact (GET /contacts/{id}). A Spring-style
