@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,5 +231,36 @@ func setRun(t *testing.T, path, run string) {
 	}
 	if err := os.WriteFile(path, []byte(strings.Replace(string(text), old, run, 1)), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A real SIGINT: the process finishes its calls in flight, reports every
+// other row skipped, and exits 3 with a complete report.
+func TestSIGINTWritesCompleteReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	t.Parallel()
+	base := sandboxProcess(t, "--latency", "10ms")
+	dir := t.TempDir()
+	const n = 200
+	src := writeCSV(t, dir, "people.csv", people(n, "x"))
+	jobPath := job(t, dir, src, base, fmt.Sprintf(leadMapping, "upsert"))
+	rep := filepath.Join(dir, "report.csv")
+	cmd, _ := subprocess(t, []string{"CLOSE_KEY=" + sandbox.DefaultKey}, "run", jobPath, "--report", rep)
+	deadline := time.Now().Add(20 * time.Second)
+	for lineCount(rep) < 20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitAborted {
+		t.Fatalf("exit: %v, want status 3", err)
+	}
+	lines := readReport(t, rep, n)
+	cnt := counts(lines)
+	if cnt[connector.Skipped] == 0 || cnt[connector.Failed] != 0 || cnt[connector.Created] != len(closeEmails(t, base)) {
+		t.Fatalf("counts %v; sandbox holds %d leads: each lead made must be reported created", cnt, len(closeEmails(t, base)))
 	}
 }
