@@ -32,6 +32,42 @@ func (f *Fake) cityList(w http.ResponseWriter, r *http.Request, _ int) {
 	f.okList(w, items, p)
 }
 
+// listRecords serves the list of a resource: its records in creation
+// order, sorted and paged as the query asks, each shown through view.
+// records picks the resource out of the data, under the fake's lock.
+func listRecords[R, V any](f *Fake, w http.ResponseWriter, r *http.Request, records func(*data) ([]int, map[int]*R),
+	cols map[string]func(*R) sortVal, view func(*R) V) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	order, byID := records(f.d)
+	all := make([]*R, 0, len(order))
+	for _, id := range order {
+		all = append(all, byID[id])
+	}
+	recs, p, ok := pageOf(r.URL.Query(), all, cols)
+	if !ok {
+		f.notFound(w, r)
+		return
+	}
+	items := make([]V, 0, len(recs))
+	for _, rec := range recs {
+		items = append(items, view(rec))
+	}
+	f.okList(w, items, p)
+}
+
+// getRecord serves one record of a resource by id, 404 when absent.
+func getRecord[R, V any](f *Fake, w http.ResponseWriter, r *http.Request, id int, records func(*data) map[int]*R, view func(*R) V) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec := records(f.d)[id]
+	if rec == nil {
+		f.notFound(w, r)
+		return
+	}
+	f.ok(w, http.StatusOK, view(rec))
+}
+
 // readID checks the "id" an update body may carry (the doc's PUT
 // examples send it): it must be the id in the URL.
 func (c *checker) readID(body map[string]any, want int) {
@@ -46,40 +82,22 @@ func emailView(e *emailRec) emailItem {
 	return emailItem{ID: e.ID, Email: e.Email, Status: e.Status, RegisterDate: stamp(e.Registered)}
 }
 
-func (f *Fake) emailList(w http.ResponseWriter, r *http.Request, _ int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	all := make([]*emailRec, 0, len(f.d.emailOrder))
-	for _, id := range f.d.emailOrder {
-		all = append(all, f.d.emails[id])
-	}
-	cols := map[string]func(*emailRec) sortVal{
+// emailCols are the columns its list sorts by.
+func emailCols() map[string]func(*emailRec) sortVal {
+	return map[string]func(*emailRec) sortVal{
 		"id":            func(e *emailRec) sortVal { return intVal(e.ID) },
 		"email":         func(e *emailRec) sortVal { return strVal(e.Email) },
 		"status":        func(e *emailRec) sortVal { return intVal(e.Status) },
 		"register_date": func(e *emailRec) sortVal { return sortVal{num: e.Registered.UnixNano()} },
 	}
-	recs, p, ok := pageOf(r.URL.Query(), all, cols)
-	if !ok {
-		f.notFound(w, r)
-		return
-	}
-	items := make([]emailItem, 0, len(recs))
-	for _, e := range recs {
-		items = append(items, emailView(e))
-	}
-	f.okList(w, items, p)
+}
+
+func (f *Fake) emailList(w http.ResponseWriter, r *http.Request, _ int) {
+	listRecords(f, w, r, func(d *data) ([]int, map[int]*emailRec) { return d.emailOrder, d.emails }, emailCols(), emailView)
 }
 
 func (f *Fake) emailGet(w http.ResponseWriter, r *http.Request, id int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := f.d.emails[id]
-	if e == nil {
-		f.notFound(w, r)
-		return
-	}
-	f.ok(w, http.StatusOK, emailView(e))
+	getRecord(f, w, r, id, func(d *data) map[int]*emailRec { return d.emails }, emailView)
 }
 
 // emailCreate: POST /api/email {"email"}. Duplicates are allowed.
@@ -137,41 +155,23 @@ func phoneView(p *phoneRec) phoneItem {
 	return phoneItem{ID: p.ID, Extension: p.Extension, Number: p.Number, IsValid: p.IsValid, DateAdd: stamp(p.Added)}
 }
 
-func (f *Fake) phoneList(w http.ResponseWriter, r *http.Request, _ int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	all := make([]*phoneRec, 0, len(f.d.phoneOrder))
-	for _, id := range f.d.phoneOrder {
-		all = append(all, f.d.phones[id])
-	}
-	cols := map[string]func(*phoneRec) sortVal{
+// phoneCols are the columns its list sorts by.
+func phoneCols() map[string]func(*phoneRec) sortVal {
+	return map[string]func(*phoneRec) sortVal{
 		"id":        func(p *phoneRec) sortVal { return intVal(p.ID) },
 		"extension": func(p *phoneRec) sortVal { return ptrStrVal(p.Extension) },
 		"number":    func(p *phoneRec) sortVal { return strVal(p.Number) },
 		"is_valid":  func(p *phoneRec) sortVal { return intVal(p.IsValid) },
 		"date_add":  func(p *phoneRec) sortVal { return sortVal{num: p.Added.UnixNano()} },
 	}
-	recs, p, ok := pageOf(r.URL.Query(), all, cols)
-	if !ok {
-		f.notFound(w, r)
-		return
-	}
-	items := make([]phoneItem, 0, len(recs))
-	for _, ph := range recs {
-		items = append(items, phoneView(ph))
-	}
-	f.okList(w, items, p)
+}
+
+func (f *Fake) phoneList(w http.ResponseWriter, r *http.Request, _ int) {
+	listRecords(f, w, r, func(d *data) ([]int, map[int]*phoneRec) { return d.phoneOrder, d.phones }, phoneCols(), phoneView)
 }
 
 func (f *Fake) phoneGet(w http.ResponseWriter, r *http.Request, id int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.d.phones[id]
-	if p == nil {
-		f.notFound(w, r)
-		return
-	}
-	f.ok(w, http.StatusOK, phoneView(p))
+	getRecord(f, w, r, id, func(d *data) map[int]*phoneRec { return d.phones }, phoneView)
 }
 
 // phoneCreate: POST /api/phone {"extension"?, "number"}.
@@ -233,39 +233,27 @@ func (f *Fake) phoneUpdate(w http.ResponseWriter, r *http.Request, id int) {
 
 // Contact types.
 
-func (f *Fake) contactTypeList(w http.ResponseWriter, r *http.Request, _ int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	all := make([]*contactTypeRec, 0, len(f.d.typeOrder))
-	for _, id := range f.d.typeOrder {
-		all = append(all, f.d.contactTypes[id])
-	}
-	cols := map[string]func(*contactTypeRec) sortVal{
+// contactTypeCols are the columns its list sorts by.
+func contactTypeCols() map[string]func(*contactTypeRec) sortVal {
+	return map[string]func(*contactTypeRec) sortVal{
 		"id":            func(t *contactTypeRec) sortVal { return intVal(t.ID) },
 		"label":         func(t *contactTypeRec) sortVal { return strVal(t.Label) },
 		"creation_date": func(t *contactTypeRec) sortVal { return sortVal{num: t.Created.UnixNano()} },
 	}
-	recs, p, ok := pageOf(r.URL.Query(), all, cols)
-	if !ok {
-		f.notFound(w, r)
-		return
-	}
-	items := make([]contactTypeItem, 0, len(recs))
-	for _, t := range recs {
-		items = append(items, contactTypeItem{ID: t.ID, Label: t.Label, CreationDate: stamp(t.Created)})
-	}
-	f.okList(w, items, p)
+}
+
+func (f *Fake) contactTypeList(w http.ResponseWriter, r *http.Request, _ int) {
+	listRecords(f, w, r, func(d *data) ([]int, map[int]*contactTypeRec) { return d.typeOrder, d.contactTypes },
+		contactTypeCols(), func(t *contactTypeRec) contactTypeItem {
+			return contactTypeItem{ID: t.ID, Label: t.Label, CreationDate: stamp(t.Created)}
+		})
 }
 
 func (f *Fake) contactTypeGet(w http.ResponseWriter, r *http.Request, id int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	t := f.d.contactTypes[id]
-	if t == nil {
-		f.notFound(w, r)
-		return
-	}
-	f.ok(w, http.StatusOK, contactTypeView{ID: t.ID, Label: t.Label, DateAdd: stamp(t.Created)})
+	getRecord(f, w, r, id, func(d *data) map[int]*contactTypeRec { return d.contactTypes },
+		func(t *contactTypeRec) contactTypeView {
+			return contactTypeView{ID: t.ID, Label: t.Label, DateAdd: stamp(t.Created)}
+		})
 }
 
 // contactTypeCreate: POST /api/contact-type {"label"}. Labels need not be
