@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
+	"github.com/crmload/crmload/internal/heapmeter"
 	"github.com/crmload/crmload/internal/sandbox"
 	qsandbox "github.com/crmload/crmload/internal/sandbox/qlara"
 	"github.com/crmload/crmload/mapping"
@@ -219,84 +219,33 @@ func TestSandboxListGenerated(t *testing.T) {
 	}
 }
 
-// heapStats is what a listing did to the heap: the highest heap in use
-// sampled every 20 ms (live data plus garbage not collected yet, so it
-// depends on when the GC ran) and the most it retained, read after a
-// forced collection at every tenth of the records.
-type heapStats struct{ peakInuse, retained uint64 }
-
-// measureHeap runs list, which calls its argument after every record, and
-// returns what it did to the heap; total is the number of records.
-func measureHeap(total int, list func(each func(n int))) heapStats {
-	runtime.GC()
-	var st heapStats
-	var mu sync.Mutex
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			mu.Lock()
-			st.peakInuse = max(st.peakInuse, m.HeapInuse)
-			mu.Unlock()
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	list(func(n int) {
-		if n%(total/10) == 0 {
-			runtime.GC()
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			mu.Lock()
-			st.retained = max(st.retained, m.HeapAlloc)
-			mu.Unlock()
-		}
-	})
-	close(stop)
-	<-done
-	return st
-}
-
 func TestListMemory(t *testing.T) {
 	if os.Getenv("CRMLOAD_MEMTEST") == "" {
 		t.Skip("set CRMLOAD_MEMTEST=1 to list 100k and 1M generated contacts and compare the heaps")
 	}
 	for _, async := range []bool{false, true} {
-		var stats []heapStats
+		var stats []heapmeter.Stats
 		for _, n := range []int{100_000, 1_000_000} {
 			// A subtest each, so that its sandbox is gone before the next.
 			t.Run(fmt.Sprintf("async=%v/n=%d", async, n), func(t *testing.T) {
 				s := startLister(t)
 				s.fake.SetGenerated(n)
 				began := time.Now()
-				st := measureHeap(n, func(each func(int)) {
+				st := heapmeter.Measure(n, func(each func(int)) {
 					if got := listGenerated(t, s.c, async, each); got != n {
 						t.Errorf("%d contacts, want %d", got, n)
 					}
 				})
-				t.Logf("peak HeapInuse %.1f MiB, retained after GC at most %.1f MiB, %v",
-					float64(st.peakInuse)/(1<<20), float64(st.retained)/(1<<20), time.Since(began).Round(time.Second))
+				t.Logf("%v, %v", st, time.Since(began).Round(time.Second))
 				stats = append(stats, st)
 			})
 		}
 		if len(stats) != 2 {
 			t.FailNow()
 		}
-		retained := float64(stats[1].retained) / float64(stats[0].retained)
-		t.Logf("async=%v: 1M/100k ratios: retained heap %.2f, peak heap in use %.2f", async, retained,
-			float64(stats[1].peakInuse)/float64(stats[0].peakInuse))
-		// A few MiB retained is noise at this scale (buffers, the HTTP
-		// client's pools, GC timing): a leak of even 8 bytes a record would
-		// add 7 MiB between 100k and 1M, so growth must pass both bounds.
-		grown := stats[1].retained > stats[0].retained+7<<20
-		if retained > 1.5 && grown || stats[1].peakInuse > 64<<20 {
+		ok, ratios := heapmeter.Flat(stats[0], stats[1])
+		t.Logf("async=%v: 1M/100k %s", async, ratios)
+		if !ok {
 			t.Errorf("async=%v: the heap grows with the record count", async)
 		}
 	}
