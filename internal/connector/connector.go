@@ -157,6 +157,33 @@ type Counter interface {
 	Count(ctx context.Context, obj Object, q Query) (n int, err error)
 }
 
+// Indexer is the optional ability of a connector whose API has no native
+// upsert (a find, then a write) to read the target's records once, at the
+// largest page size, so that each update or upsert row then costs one call,
+// and none when the record is unchanged.
+//
+// After Index returns nil, Write in update and upsert mode trusts the index
+// for the match key given: a key the index holds is written by its id
+// without a search (or reported Unchanged with no call when the fields
+// compared are equal); a key it lacks is created at once (upsert) or
+// reported Skipped (update). A create whose answer was lost (WriteOptions
+// Verify) is still looked up by the API, as without an index. Writes keep
+// the index current, so a key repeated in the input finds the record an
+// earlier row created. The index keeps only ids and a digest of the
+// compared fields, so its size stays small per record.
+type Indexer interface {
+	// IndexCost estimates how many calls Index would make for obj (records
+	// divided by the page size), from one cheap call; -1 when the API does
+	// not say how many records there are.
+	IndexCost(ctx context.Context, obj Object) (calls int, err error)
+
+	// Index lists every record of obj and keeps, for each value of the
+	// match key, its id and what Write compares for the fields given (the
+	// mapped fields, as for Prepare). A failed call is an *Error, as for
+	// List; the caller may call Index again.
+	Index(ctx context.Context, obj Object, match []string, fields []string) error
+}
+
 // Factory builds a connector from its configuration.
 type Factory func(Config) (Connector, error)
 
