@@ -4,11 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/crmload/crmload/internal/connector"
+	"github.com/crmload/crmload/internal/report"
 	"github.com/crmload/crmload/internal/tabular"
 	"github.com/crmload/crmload/mapping"
 )
@@ -77,6 +83,7 @@ func (j *Job) Compile(header []string) (*mapping.Mapper, error) {
 func Check(j *Job, sys Systems) error {
 	var problems []error
 	var m *mapping.Mapper
+	width := -1 // the source's columns, when known before any call
 	switch {
 	case j.Source.IsCRM():
 		problems = append(problems, checkLister(j, sys)...)
@@ -91,6 +98,7 @@ func Check(j *Job, sys Systems) error {
 		if err != nil {
 			problems = append(problems, err)
 		} else {
+			width = len(src.Header())
 			m, err = j.Compile(src.Header())
 			src.Close()
 			if err != nil {
@@ -100,7 +108,10 @@ func Check(j *Job, sys Systems) error {
 	}
 	if !j.Target.IsFile() {
 		problems = append(problems, checkTarget(j, sys, m)...)
+		problems = append(problems, j.checkReport(width)...)
 	}
+	problems = append(problems, checkOptions(sys, j)...)
+	problems = append(problems, checkTransport(j)...)
 	if len(problems) > 0 {
 		return &InvalidError{Path: j.Path, Problems: problems}
 	}
@@ -139,7 +150,7 @@ func checkTarget(j *Job, sys Systems, m *mapping.Mapper) []error {
 			problems = append(problems, fmt.Errorf("target %s: %w", j.Target.System, err))
 		}
 	}
-	if !j.Target.Sandbox() && j.Target.Auth == (Auth{}) {
+	if !j.Target.Sandbox() && j.Target.Auth.IsZero() {
 		problems = append(problems, errors.New(`target.auth: missing; give api_key: "${YOUR_ENV_VAR}"`))
 	}
 	return problems
@@ -154,7 +165,7 @@ func checkLister(j *Job, sys Systems) []error {
 	} else if _, ok := conn.(connector.Lister); !ok {
 		problems = append(problems, fmt.Errorf("source.system: %s's API has no list endpoint, so it can be a target but not a source", strings.ToUpper(j.Source.System)))
 	}
-	if !j.Source.Sandbox() && j.Source.Auth == (Auth{}) {
+	if !j.Source.Sandbox() && j.Source.Auth.IsZero() {
 		problems = append(problems, errors.New(`source.auth: missing; give api_key: "${YOUR_ENV_VAR}"`))
 	}
 	return problems
@@ -221,4 +232,176 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// maxXLSXColumns is the widest sheet Excel opens.
+const maxXLSXColumns = 16384
+
+// checkReport checks the report path as run would name it now: its
+// extension, that it is not the job's input, that its directory can be
+// made and written, and that an .xlsx report fits Excel's width.
+func (j *Job) checkReport(width int) []error {
+	path := j.ReportPath(time.Now())
+	if err := j.checkReportPath(path); err != nil {
+		return []error{err}
+	}
+	var problems []error
+	if err := checkWritableDir(filepath.Dir(path)); err != nil {
+		problems = append(problems, fmt.Errorf("report: %w", err))
+	}
+	if width >= 0 && strings.EqualFold(filepath.Ext(path), ".xlsx") && width+len(report.Fixed) > maxXLSXColumns {
+		problems = append(problems, fmt.Errorf("report: the source has %d columns; with the report's own %d, an .xlsx report would pass Excel's %d: use a .csv report", width, len(report.Fixed), maxXLSXColumns))
+	}
+	return problems
+}
+
+// checkWritableDir reports whether files can be created in dir, or in the
+// nearest existing parent when dir does not exist yet (run makes it).
+func checkWritableDir(dir string) error {
+	d := dir
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return fmt.Errorf("no existing parent of %s", dir)
+		}
+		d = parent
+	}
+	f, err := os.CreateTemp(d, ".crmload-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", d, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// OptionKeys is the optional ability of a Systems to say which options
+// each system's connector reads, so that a misspelt key is an error rather
+// than silently ignored.
+type OptionKeys interface {
+	OptionKeys(system string) []string
+}
+
+// checkOptions refuses source and target options the system does not read.
+func checkOptions(sys Systems, j *Job) []error {
+	ok, can := sys.(OptionKeys)
+	if !can {
+		return nil
+	}
+	var problems []error
+	check := func(block, system string, opts map[string]string) {
+		if system == "" {
+			return
+		}
+		known := ok.OptionKeys(system)
+		names := make([]string, 0, len(opts))
+		for k := range opts {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			if slices.Contains(known, k) {
+				continue
+			}
+			msg := fmt.Sprintf("%s.options.%s: %s takes no such option", block, k, system)
+			if s := closest(k, known); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+			if len(known) == 0 {
+				msg += " (it takes none)"
+			} else {
+				msg += " (known: " + strings.Join(known, ", ") + ")"
+			}
+			problems = append(problems, errors.New(msg))
+		}
+	}
+	check("source", j.Source.System, j.Source.Options)
+	check("target", j.Target.System, j.Target.Options)
+	return problems
+}
+
+// closest returns the known name within two edits of s, if any.
+func closest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(s), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance (with adjacent swaps, so "lsit"
+// is one edit from "list").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// checkTransport refuses to send credentials in clear text over a network:
+// a plain http:// base URL is only for this machine unless the block says
+// insecure_http: true.
+func checkTransport(j *Job) []error {
+	var problems []error
+	check := func(block, base string, insecure bool) {
+		if base == "" || base == "sandbox" {
+			return
+		}
+		u, err := url.Parse(base)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s.base_url: %w", block, err))
+			return
+		}
+		switch u.Scheme {
+		case "https":
+		case "http":
+			if !insecure && !isLoopback(u.Hostname()) {
+				problems = append(problems, fmt.Errorf("%s.base_url: %s is plain http to another machine: the API key would cross the network in clear; use https, or set %s.insecure_http: true if you must", block, u.Redacted(), block))
+			}
+		default:
+			problems = append(problems, fmt.Errorf("%s.base_url: %q is not an http(s) URL", block, u.Redacted()))
+		}
+	}
+	if j.Source.IsCRM() {
+		check("source", j.Source.BaseURL, j.Source.InsecureHTTP)
+	}
+	if !j.Target.IsFile() {
+		check("target", j.Target.BaseURL, j.Target.InsecureHTTP)
+	}
+	return problems
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -69,7 +69,7 @@ func openCRMSource(ctx context.Context, j *Job, sys Systems, sandboxDir, output 
 		}
 		s.close = sb.Stop
 		cfg.BaseURL = sb.BaseURL
-		if j.Source.Auth == (Auth{}) {
+		if j.Source.Auth.IsZero() {
 			cfg.APIKey, cfg.Username, cfg.Password = sb.Auth.APIKey, sb.Auth.Username, sb.Auth.Password
 		}
 	}

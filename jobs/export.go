@@ -58,6 +58,14 @@ func Export(ctx context.Context, j *Job, sys Systems, opt ExportOptions) (*Expor
 	if err := Check(j, sys); err != nil {
 		return nil, err
 	}
+	if j.Path != "" {
+		// Two exports of one job at once would race on its since state.
+		l, err := lockRun(j.Path, j.Name)
+		if err != nil {
+			return nil, &AbortError{err}
+		}
+		defer l.Unlock()
+	}
 	now := opt.Now
 	if now.IsZero() {
 		now = start

@@ -49,7 +49,7 @@ func newListClient(j *Job, pace *pacer, backoff time.Duration) *http.Client {
 	if backoff == 0 {
 		backoff = 250 * time.Millisecond
 	}
-	return &http.Client{Transport: &retryTransport{base: http.DefaultTransport, pace: pace,
+	return &http.Client{CheckRedirect: sameHostRedirects, Transport: &retryTransport{base: http.DefaultTransport, pace: pace,
 		retries: *j.Run.Retries, timeout: j.Run.Timeout.Duration, backoff: backoff}}
 }
 
@@ -80,7 +80,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if hint <= 0 {
 				hint = min(t.backoff<<min(limited-1, 6), 10*time.Second)
 			}
-			t.pace.Pause(hint)
+			t.pace.Backoff(hint)
 		case resp.StatusCode >= 500:
 			if failures++; failures > t.retries {
 				return resp, nil
@@ -101,9 +101,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // attempt waits for the pacer, then sends req once within the timeout; the
 // timeout's clock runs until the body is closed. A success that says no
-// call remains in the window pauses the pacer, as pacedTransport does.
+// call remains in the window holds the pacer until the reset, as pacedTransport does.
 func (t *retryTransport) attempt(req *http.Request) (*http.Response, error) {
-	if err := t.pace.Wait(req.Context()); err != nil {
+	seq, err := t.pace.Wait(req.Context())
+	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
@@ -114,8 +115,8 @@ func (t *retryTransport) attempt(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	if resp.StatusCode < 400 {
-		if d, ok := connector.RateHint(resp.Header, t.pace.now()); ok && d > 0 {
-			t.pace.Pause(d)
+		if w, ok := connector.RateWindowOf(resp.Header); ok {
+			t.pace.Observe(seq, w)
 		}
 	}
 	return resp, nil

@@ -55,6 +55,9 @@ func Load(path string, getenv func(string) (string, bool)) (*Job, error) {
 // relative paths.
 func Parse(path string, data []byte, getenv func(string) (string, bool)) (*Job, error) {
 	var job Job
+	if err := checkExpansion(data); err != nil {
+		return nil, &InvalidError{Path: path, Problems: []error{err}}
+	}
 	if err := yaml.UnmarshalWithOptions(data, &job, yaml.Strict()); err != nil {
 		return nil, &InvalidError{Path: path, Problems: []error{errors.New(yaml.FormatError(err, false, true))}}
 	}
@@ -94,17 +97,24 @@ func (j *Job) defaults() []error {
 	var problems []error
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	r := &j.Run
-	if r.Workers == 0 {
-		r.Workers = DefaultWorkers
-	}
 	if r.Workers < 0 || r.Workers > 256 {
 		bad("run.workers: %d is not between 1 and 256", r.Workers)
+	}
+	switch r.Prefetch {
+	case "":
+		r.Prefetch = PrefetchAuto
+	case PrefetchAuto, PrefetchOn, PrefetchOff:
+	default:
+		bad("run.prefetch: %q is not auto, on or off", r.Prefetch)
 	}
 	if r.Rate.PerSecond == 0 {
 		r.Rate.PerSecond = DefaultRate
 	}
 	if r.Burst == 0 {
-		r.Burst = max(r.Workers, 1)
+		r.Burst = DefaultWorkers
+		if r.Workers > 0 {
+			r.Burst = r.Workers
+		}
 	}
 	if r.Burst < 0 {
 		bad("run.burst: %d is negative", r.Burst)
@@ -204,6 +214,9 @@ func expandEndpoint(block string, baseURL *string, auth *Auth, options map[strin
 	exp(block+".auth.api_key", &auth.APIKey)
 	exp(block+".auth.username", &auth.Username)
 	exp(block+".auth.password", &auth.Password)
+	for i := range auth.APIKeys {
+		exp(fmt.Sprintf("%s.auth.api_keys[%d]", block, i), &auth.APIKeys[i])
+	}
 	for k, v := range options {
 		exp(block+".options."+k, &v)
 		options[k] = v

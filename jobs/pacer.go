@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
@@ -11,10 +10,18 @@ import (
 	"github.com/crmload/crmload/internal/connector"
 )
 
-// pacer paces every call to one target: a token bucket shared by all
-// workers, plus a pause gate for server push-back. A 429 or a rate-limit
-// header with nothing remaining pauses every worker until the server's
-// reset, and halves the bucket's rate (AIMD); successes win it back slowly.
+// pacer paces the calls made with one API key: a token bucket at the
+// configured rate, a pause gate for server push-back, and the server's own
+// window as its rate-limit headers describe it.
+//
+// The window matters because servers such as Close count requests in fixed
+// windows: a smooth bucket at exactly the advertised rate still lands 41
+// requests in some 40-request window. So each answer's limit, remaining
+// and (decimal) reset set a budget of sends for the rest of the window,
+// less the sends made since the answered request left; at zero, workers
+// wait for the exact reset. That is the server's accounting, not
+// congestion, so it never slows the bucket. Only a real 429 does (AIMD:
+// halve once per pause, win back additively).
 //
 // The gate is separate from the limiter because rate.Limiter cannot be
 // paused: SetLimit(0) strands waiters, and reservations already made keep
@@ -25,8 +32,14 @@ type pacer struct {
 	burst int
 	floor rate.Limit
 
-	mu    sync.Mutex
-	until time.Time // no call starts before this
+	mu     sync.Mutex
+	until  time.Time     // no call starts before this (a 429's pause)
+	winEnd time.Time     // end of the server's current window, as estimated
+	winLen time.Duration // longest reset seen: the window's length, about
+	budget int           // sends left in the window while now < winEnd
+	limit  int           // the server's advertised limit per window; 0 unknown
+	seq    int64         // sends so far
+
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -58,28 +71,88 @@ func (p *pacer) WaitPause(ctx context.Context) error {
 	}
 }
 
-// Wait blocks until a call may start: after any pause, then a token.
-func (p *pacer) Wait(ctx context.Context) error {
-	if err := p.WaitPause(ctx); err != nil {
-		return err
+// Wait blocks until a call may start: after any pause, with budget left in
+// the server's window, and a token. It returns the call's sequence number,
+// for Observe.
+func (p *pacer) Wait(ctx context.Context) (int64, error) {
+	for {
+		if err := p.WaitPause(ctx); err != nil {
+			return 0, err
+		}
+		if d := p.windowWait(); d > 0 {
+			if err := p.sleep(ctx, d); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if err := p.lim.Wait(ctx); err != nil {
+			return 0, err
+		}
+		// A pause may have begun, or the budget run out, while we waited
+		// for the token: check again, and only then count the send.
+		p.mu.Lock()
+		now := p.now()
+		if now.Before(p.until) || (now.Before(p.winEnd) && p.budget <= 0) {
+			p.mu.Unlock()
+			continue
+		}
+		if now.Before(p.winEnd) {
+			p.budget--
+		}
+		p.seq++
+		seq := p.seq
+		p.mu.Unlock()
+		return seq, nil
 	}
-	if err := p.lim.Wait(ctx); err != nil {
-		return err
-	}
-	// A pause may have begun while we waited for the token.
-	p.mu.Lock()
-	d := p.until.Sub(p.now())
-	p.mu.Unlock()
-	if d > 0 {
-		return p.sleep(ctx, d)
-	}
-	return nil
 }
 
-// Pause holds every worker for d (at least) and slows the bucket down. The
-// 429s of one burst arrive together: only the first of them, the one that
-// starts a pause, halves the rate.
-func (p *pacer) Pause(d time.Duration) {
+// windowWait returns how long until the window has budget again. A window
+// that has ended is followed by one of the same length and the advertised
+// limit, until an answer says more.
+func (p *pacer) windowWait() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	if !p.winEnd.IsZero() && !now.Before(p.winEnd) && p.limit > 0 && p.winLen > 0 {
+		p.winEnd = p.winEnd.Add(p.winLen * (now.Sub(p.winEnd)/p.winLen + 1))
+		p.budget = p.limit
+	}
+	if now.Before(p.winEnd) && p.budget <= 0 {
+		return p.winEnd.Sub(now)
+	}
+	return 0
+}
+
+// Observe reads the rate-limit headers of an answer to the call numbered
+// seq. Every send made after it counts against what it says remains.
+func (p *pacer) Observe(seq int64, w connector.RateWindow) {
+	if !w.HasRemaining || w.Reset <= 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	end := now.Add(w.Reset)
+	left := w.Remaining - int(p.seq-seq)
+	if w.Limit > 0 {
+		p.limit = w.Limit
+	}
+	// Within 50ms is the same window seen through different latencies.
+	const slack = 50 * time.Millisecond
+	if !now.Before(p.winEnd) || end.Sub(p.winEnd) > slack || p.winEnd.Sub(end) > slack {
+		p.winEnd, p.budget = end, left
+	} else {
+		p.budget = min(p.budget, left)
+	}
+	p.winLen = max(p.winLen, roundUp(w.Reset, 100*time.Millisecond))
+}
+
+func roundUp(d, unit time.Duration) time.Duration { return (d + unit - 1) / unit * unit }
+
+// Backoff handles a 429: every worker waits for d (at least) and the bucket
+// slows down. The 429s of one burst arrive together: only the first of
+// them, the one that starts a pause, halves the rate.
+func (p *pacer) Backoff(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -110,6 +183,22 @@ func (p *pacer) Success() {
 // Limit returns the current rate, for tests and the progress line.
 func (p *pacer) Limit() float64 { return float64(p.lim.Limit()) }
 
+// readyIn estimates how long a call would wait on this pacer now, to pick
+// the key that can send soonest.
+func (p *pacer) readyIn() time.Duration {
+	p.mu.Lock()
+	now := p.now()
+	d := p.until.Sub(now)
+	if now.Before(p.winEnd) && p.budget <= 0 {
+		d = max(d, p.winEnd.Sub(now))
+	}
+	p.mu.Unlock()
+	if t := p.lim.TokensAt(now); t < 1 && p.lim.Limit() > 0 {
+		d = max(d, time.Duration((1-t)/float64(p.lim.Limit())*float64(time.Second)))
+	}
+	return d
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -119,28 +208,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// pacedTransport makes every HTTP call to the target wait on the pacer, so
-// that a row costing several calls (find, then create) spends several
-// tokens, and reads the rate-limit headers of every answer: one that says
-// nothing remains pauses all workers until the window resets. 429s are left
-// to the runner, which gets the connector's reading of them (Close's body
-// rate_reset is more exact than its rounded headers).
-type pacedTransport struct {
-	p    *pacer
-	next http.RoundTripper
-}
-
-func (t pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.p.Wait(req.Context()); err != nil {
-		return nil, err
-	}
-	resp, err := t.next.RoundTrip(req)
-	if err == nil && resp.StatusCode < 400 {
-		if d, ok := connector.RateHint(resp.Header, t.p.now()); ok && d > 0 {
-			t.p.Pause(d)
-		}
-	}
-	return resp, err
 }

@@ -17,7 +17,7 @@ import (
 // row, or one a Ctrl-C or an abort skipped. Rows skipped on purpose (an
 // update with no match) are not.
 func Retryable(l report.Line) bool {
-	return l.Status == connector.Failed || Cancelled(l)
+	return !l.Rest && (l.Status == connector.Failed || Cancelled(l))
 }
 
 // Cancelled reports whether a line is a row that a Ctrl-C or an abort kept
@@ -78,10 +78,16 @@ func (f Filter) Match(l report.Line) bool {
 // reportRows streams the lines of a report that retry re-sends, as rows
 // keeping their original row numbers and values.
 type reportRows struct {
-	r     *report.Reader
-	match func(report.Line) bool
-	Count int // rows yielded so far
+	r        *report.Reader
+	match    func(report.Line) bool
+	Count    int // rows yielded so far
+	restFrom int // the first row of a range the run never read; 0 if none
 }
+
+// RestFrom returns the first row of the source that the report's run
+// never read (a Ctrl-C on a big file), 0 if it read them all. Retry has
+// only the report's rows: those must be sent by run --resume.
+func (s *reportRows) RestFrom() int { return s.restFrom }
 
 // OpenReport opens a report as the source of a retry: its Retryable lines
 // that match f.
@@ -102,6 +108,10 @@ func (s *reportRows) Next() (tabular.Row, error) {
 		if err != nil {
 			return tabular.Row{}, err
 		}
+		if l.Rest {
+			s.restFrom = l.Row
+			continue
+		}
 		if s.match(l) {
 			s.Count++
 			return tabular.Row{Num: l.Row, Values: l.Values}, nil
@@ -120,8 +130,9 @@ func RetryReportPath(path string, now time.Time) string {
 	return base + ".retry-" + now.Format("20060102-150405") + ext
 }
 
-// FindResumable returns the newest report of j whose run did not finish,
-// among the files its report pattern can name.
+// FindResumable returns the newest report of j whose run did not finish
+// (a crash) or stopped early (Ctrl-C, an abort), among the files its report
+// pattern can name.
 func FindResumable(j *Job) (string, error) {
 	pattern := strings.NewReplacer("{{job}}", j.Name, "{{date}}", "*", "{{time}}", "*").Replace(j.Report)
 	matches, err := filepath.Glob(pattern)
@@ -138,7 +149,7 @@ func FindResumable(j *Job) (string, error) {
 			continue
 		}
 		meta, err := ReadMeta(m)
-		if err != nil || !meta.Finished.IsZero() || meta.Name != j.Name {
+		if err != nil || !meta.resumable() || meta.Name != j.Name {
 			continue
 		}
 		open = append(open, cand{m, meta.Started})
@@ -148,14 +159,17 @@ func FindResumable(j *Job) (string, error) {
 		js, _ := filepath.Glob(report.JournalPath(pattern))
 		for _, jp := range js {
 			m := strings.TrimSuffix(jp, ".journal.csv")
-			if meta, err := ReadMeta(m); err == nil && meta.Finished.IsZero() && meta.Name == j.Name {
+			if meta, err := ReadMeta(m); err == nil && meta.resumable() && meta.Name == j.Name {
 				open = append(open, cand{m, meta.Started})
 			}
 		}
 	}
 	if len(open) == 0 {
-		return "", fmt.Errorf("no unfinished report of job %q matches %s; name it with --report", j.Name, pattern)
+		return "", fmt.Errorf("no interrupted or unfinished report of job %q matches %s; name it with --report", j.Name, pattern)
 	}
 	sort.Slice(open, func(a, b int) bool { return open[a].started.After(open[b].started) })
 	return open[0].path, nil
 }
+
+// resumable reports whether the run of m has rows left to send.
+func (m Meta) resumable() bool { return m.Finished.IsZero() || m.Interrupted }

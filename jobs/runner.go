@@ -48,6 +48,13 @@ type Runner struct {
 	// Verify makes every create look its record up first: set for resume
 	// and retry, whose rows may have reached the server before.
 	Verify bool
+	// DryRun maps every row but sends none: each mapped row is reported
+	// skipped ("dry run"), each unmappable one failed.
+	DryRun bool
+	// Aborted, when set before Run, reports every row skipped with it as
+	// the reason: the run could not start (credentials rejected, target
+	// unreachable) but the report must still account for every row.
+	Aborted error
 
 	// Calls is the context of calls in flight: cancelling the ctx given to
 	// Run stops taking rows but lets calls finish; cancelling Calls cuts
@@ -55,7 +62,8 @@ type Runner struct {
 	Calls context.Context
 
 	backoff time.Duration // first retry's mean wait; 250ms when zero
-	pacer   *pacer
+	slots   []*keySlot    // one pacer per API key; one slot when built by tests
+	stats   *callStats
 	keys    connector.KeyLocks
 	match   []string // the job's match key, or the create mode's implicit one
 }
@@ -65,21 +73,45 @@ type Outcome struct {
 	Summary report.Summary
 	Elapsed time.Duration
 	// Aborted is why the run stopped early (auth rejected, target
-	// unreachable, source unreadable); nil when it ran to the end or was
-	// cancelled.
+	// unreachable, source unreadable, report unwritable); nil when it ran
+	// to the end or was cancelled.
 	Aborted error
 	// Cancelled is set when the run was interrupted (Ctrl-C).
 	Cancelled bool
+	// Requests counts the HTTP requests the run made, 429s counts the
+	// answers that were rate-limit refusals among them.
+	Requests, Limited int64
+	// Workers is the most workers that were busy at once.
+	Workers int
+}
+
+// RequestsPerRow is the run's requests divided by the rows it sent or
+// found unchanged (what cost or could have cost a call).
+func (o Outcome) RequestsPerRow() float64 {
+	c := o.Summary.Counts
+	n := c[connector.Created] + c[connector.Updated] + c[connector.Unchanged] + c[connector.Failed]
+	if n == 0 {
+		return 0
+	}
+	return float64(o.Requests) / float64(n)
 }
 
 type task struct {
 	row tabular.Row
-	rec mapping.Record
 }
 
+// errReportWrite marks the abort of a run whose report cannot be written:
+// sending more rows would only lose more outcomes.
+type errReportWrite struct{ err error }
+
+func (e errReportWrite) Error() string { return "cannot write the report: " + e.err.Error() }
+func (e errReportWrite) Unwrap() error { return e.err }
+
 // Run sends every row and writes every outcome to the report. Cancelling ctx
-// stops taking rows: calls in flight finish, the rest are reported skipped
-// (cancelled). It returns an error only when the report cannot be written.
+// stops taking rows at once: calls in flight finish, and the rows not yet
+// read are reported as one range (skipped). An abort (credentials
+// rejected, too many failures) reports every remaining row skipped with
+// the reason. It returns an error only when the report cannot be written.
 func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	start := time.Now()
 	if r.backoff == 0 {
@@ -88,8 +120,11 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	if r.Calls == nil {
 		r.Calls = context.WithoutCancel(ctx)
 	}
-	if r.pacer == nil {
-		r.pacer = newPacer(r.Job.Run.Rate.PerSecond, r.Job.Run.Burst)
+	if r.stats == nil {
+		r.stats = &callStats{}
+	}
+	if len(r.slots) == 0 {
+		r.slots = []*keySlot{{pacer: newPacer(r.Job.Run.Rate.PerSecond, r.Job.Run.Burst)}}
 	}
 	r.match = r.Job.Match
 	if len(r.match) == 0 {
@@ -104,30 +139,38 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	if r.Aborted != nil {
+		stop(r.Aborted)
+	}
 
 	lines := make(chan report.Line, 256)
 	tasks := make(chan task)
+	pool := r.newPool()
 	var wg sync.WaitGroup
 	fails := &failCounter{max: r.Job.Run.MaxFails}
-	for range r.Job.Run.Workers {
+	for range pool.size {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range tasks {
-				lines <- r.process(stopCtx, stop, fails, t)
+				pool.acquire()
+				l := r.process(stopCtx, stop, fails, t)
+				pool.release()
+				lines <- l
 			}
 		}()
 	}
 	var readErr error
 	go func() {
-		readErr = r.produce(stopCtx, tasks, lines)
+		readErr = r.produce(stopCtx, ctx, tasks, lines)
 		close(tasks)
 		wg.Wait()
 		close(lines)
 	}()
 
-	werr := r.collect(lines)
-	out := Outcome{Summary: r.Report.Summary(), Elapsed: time.Since(start)}
+	werr := r.collect(lines, stop)
+	out := Outcome{Summary: r.Report.Summary(), Elapsed: time.Since(start),
+		Requests: r.stats.requests.Load(), Limited: r.stats.limited.Load(), Workers: pool.peak}
 	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
 		out.Aborted = cause
 	} else if ctx.Err() != nil {
@@ -140,42 +183,57 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 }
 
 // collect writes lines as they come, flushing whenever it has caught up, so
-// finished rows reach the disk while the run goes on.
-func (r *Runner) collect(lines <-chan report.Line) error {
+// finished rows reach the disk while the run goes on. The first write error
+// stops the run: no more rows are taken.
+func (r *Runner) collect(lines <-chan report.Line, stop context.CancelCauseFunc) error {
 	var werr error
 	for l := range lines {
 		if werr == nil {
 			werr = r.Report.Write(l)
 		}
-		if r.Progress != nil {
+		if r.Progress != nil && !l.Rest {
 			r.Progress.Add(1)
 		}
 		if len(lines) == 0 && werr == nil {
 			werr = r.Report.Flush()
 		}
+		if werr != nil {
+			stop(errReportWrite{werr})
+		}
 	}
 	return werr
 }
 
-// produce reads the source and hands rows to the workers; rows that fail
-// before any call (unreadable, unmappable) and rows left when the run stops
-// go straight to the report.
-func (r *Runner) produce(ctx context.Context, tasks chan<- task, lines chan<- report.Line) (err error) {
+// produce reads the source and hands rows to the workers; rows read when
+// the run is stopping go straight to the report. user is the run's own
+// context: when the user cancelled it, the rest of the source is not read
+// but reported as one range.
+func (r *Runner) produce(ctx, user context.Context, tasks chan<- task, lines chan<- report.Line) (err error) {
+	next := 1 // the number of the next row the source should yield
 	defer func() {
 		// A reader or mapping bug must not take the report down with it:
-		// every row read so far is reported, and the run stops (exit 3).
+		// every row read so far is reported, the rest as one range, and the
+		// run stops (exit 3).
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error reading the source (please report): %v", p)
+			lines <- restLine(next, "not read: "+err.Error())
 		}
 	}()
 	for {
+		if ctx.Err() != nil && stopAtOnce(ctx, user) {
+			lines <- restLine(next, stoppedWhy(ctx))
+			return nil
+		}
 		row, err := r.Source.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read source: %w", err)
+			err = fmt.Errorf("read source after row %d: %w", next-1, err)
+			lines <- restLine(next, "not read: "+oneLine(err))
+			return err
 		}
+		next = row.Num + 1
 		if r.Done.Has(row.Num) {
 			continue
 		}
@@ -189,18 +247,35 @@ func (r *Runner) produce(ctx context.Context, tasks chan<- task, lines chan<- re
 			lines <- line
 			continue
 		}
-		rec, err := r.Mapper.Map(row.Values)
-		if err != nil {
-			line.Status, line.Error = connector.Failed, oneLine(err)
-			lines <- line
-			continue
-		}
 		select {
-		case tasks <- task{row: row, rec: rec}:
+		case tasks <- task{row: row}:
 		case <-ctx.Done():
 			lines <- skipped(line, ctx)
 		}
 	}
+}
+
+// stopAtOnce reports whether a stopping run should leave the rest of the
+// source unread: after a Ctrl-C (reading a huge file to the end would keep
+// the user waiting) or when the report cannot be written. After other
+// aborts every row is still read and reported skipped with the reason.
+func stopAtOnce(ctx, user context.Context) bool {
+	var we errReportWrite
+	return user.Err() != nil || errors.As(context.Cause(ctx), &we)
+}
+
+// stoppedWhy is the error of the range line of rows a stop left unread.
+func stoppedWhy(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return "cancelled: not read: run aborted: " + oneLine(cause)
+	}
+	return "cancelled: not read (interrupted)"
+}
+
+// restLine accounts for the rows from row n to the end of the source,
+// which the run did not read.
+func restLine(n int, why string) report.Line {
+	return report.Line{Row: n, Rest: true, Status: connector.Skipped, Error: why}
 }
 
 // skipped marks a row that the run stopped before it could finish; the
@@ -210,7 +285,7 @@ func skipped(l report.Line, ctx context.Context) report.Line {
 	l.Status = connector.Skipped
 	l.Error = "cancelled"
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		l.Error = "cancelled: run aborted: " + cause.Error()
+		l.Error = "cancelled: run aborted: " + oneLine(cause)
 	}
 	if last != "" {
 		l.Error += "; last attempt: " + last
@@ -218,10 +293,11 @@ func skipped(l report.Line, ctx context.Context) report.Line {
 	return l
 }
 
-// process sends one row with retries and returns its report line. A panic
-// in a connector fails that row instead of losing it.
+// process maps one row, sends it with retries and returns its report line.
+// A panic in the mapping or a connector fails that row instead of losing it.
 func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fails *failCounter, t task) (line report.Line) {
 	line = report.Line{Row: t.row.Num, Values: t.row.Values}
+	ci := &callInfo{}
 	defer func() {
 		if p := recover(); p != nil {
 			line.Status = connector.Failed
@@ -231,23 +307,33 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 	if ctx.Err() != nil {
 		return skipped(line, ctx)
 	}
-	defer r.keys.Lock(matchKey(t.rec, r.match))()
+	rec, err := r.Mapper.Map(t.row.Values)
+	if err != nil {
+		line.Status, line.Error = connector.Failed, oneLine(err)
+		return line
+	}
+	if r.DryRun {
+		line.Status, line.Error = connector.Skipped, "dry run: mapped, not sent"
+		return line
+	}
+	defer r.keys.Lock(matchKey(rec, r.match))()
 	opt := connector.WriteOptions{Mode: r.Job.Mode, Match: r.match, Verify: r.Verify && r.Job.Mode == connector.Create}
+	calls := withCallInfo(r.Calls, ci)
 	retries, limited := 0, 0
 	for {
-		// Each HTTP call waits for its token in the transport (Pace); here
-		// a row only waits out a pause, so that Ctrl-C can still skip it.
-		if err := r.pacer.WaitPause(ctx); err != nil {
+		// Each HTTP call waits for its token in the transport; here a row
+		// only waits out a pause, so that Ctrl-C can still skip it.
+		if err := r.waitPause(ctx); err != nil {
 			return skipped(line, ctx)
 		}
 		line.Attempts++
-		res, err := r.Conn.Write(r.Calls, r.Job.Target.Object, t.rec, opt)
+		res, err := r.Conn.Write(calls, r.Job.Target.Object, rec, opt)
+		slot := r.slots[min(int(ci.slot.Load()), len(r.slots)-1)]
 		if err == nil {
 			fails.ok()
-			r.pacer.Success()
-			if res.Wait > 0 {
-				r.pacer.Pause(res.Wait)
-			}
+			slot.pacer.Success()
+			// res.Wait (a window with nothing left) was seen by the
+			// transport, which holds that key until the exact reset.
 			line.Status, line.ID, line.HTTPStatus, line.Error = res.Status, res.ID, res.HTTPStatus, res.Note
 			return line
 		}
@@ -278,14 +364,13 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 			wait = r.jitter(0)
 			if ce.RetryAfter == 0 {
 				// A bare 429 (Close's ingress sends them) says nothing of
-				// when to come back: pause everyone, longer each time.
+				// when to come back: pause that key, longer each time.
 				ce.RetryAfter = min(r.backoff<<min(limited-1, 6), 10*time.Second)
 			}
+			slot.pacer.Backoff(ce.RetryAfter)
 		} else {
 			retries++
-		}
-		if ce.RetryAfter > 0 {
-			r.pacer.Pause(ce.RetryAfter)
+			wait = max(wait, ce.RetryAfter)
 		}
 		if retries > *r.Job.Run.Retries || limited >= rateLimitAttempts {
 			line.Status = connector.Failed
@@ -294,8 +379,26 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 			}
 			return line
 		}
-		if err := r.pacer.sleep(ctx, wait); err != nil {
+		if err := sleepCtx(ctx, wait); err != nil {
 			return skipped(line, ctx)
+		}
+	}
+}
+
+// waitPause blocks while every key is paused by a 429.
+func (r *Runner) waitPause(ctx context.Context) error {
+	for {
+		d := time.Duration(1<<62)
+		for _, s := range r.slots {
+			s.pacer.mu.Lock()
+			d = min(d, s.pacer.until.Sub(s.pacer.now()))
+			s.pacer.mu.Unlock()
+		}
+		if d <= 0 {
+			return ctx.Err()
+		}
+		if err := sleepCtx(ctx, d); err != nil {
+			return err
 		}
 	}
 }

@@ -105,13 +105,13 @@ func (s *Source) fileKeys() []string {
 // crmKeys names the CRM-source keys that are set.
 func (s *Source) crmKeys() []string {
 	return setKeys([]string{"object", "base_url", "auth", "options", "since", "async"},
-		s.Object != "", s.BaseURL != "", s.Auth != (Auth{}), len(s.Options) > 0, !s.Since.IsZero(), s.Async)
+		s.Object != "", s.BaseURL != "", !s.Auth.IsZero(), len(s.Options) > 0, !s.Since.IsZero(), s.Async)
 }
 
 // crmKeys names the CRM-target keys that are set.
 func (t *Target) crmKeys() []string {
 	return setKeys([]string{"object", "base_url", "auth", "options"},
-		t.Object != "", t.BaseURL != "", t.Auth != (Auth{}), len(t.Options) > 0)
+		t.Object != "", t.BaseURL != "", !t.Auth.IsZero(), len(t.Options) > 0)
 }
 
 // fileKeys names the file-target keys that are set.

@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,10 @@ type Source struct {
 	Options map[string]string `yaml:"options"` // system-specific settings
 	Since   Since             `yaml:"since"`   // only records changed since then
 	Async   bool              `yaml:"async"`   // use the API's bulk export where it has one
+
+	// InsecureHTTP allows a plain http:// base_url to a host other than
+	// this machine; without it, credentials only travel over https.
+	InsecureHTTP bool `yaml:"insecure_http"`
 }
 
 // Target says where records go: a CRM (System set) or a file (File set),
@@ -74,6 +79,10 @@ type Target struct {
 	BaseURL string            `yaml:"base_url"` // API root, or "sandbox" for the embedded fake
 	Auth    Auth              `yaml:"auth"`
 	Options map[string]string `yaml:"options"` // system-specific settings
+
+	// InsecureHTTP allows a plain http:// base_url to a host other than
+	// this machine (see Source.InsecureHTTP).
+	InsecureHTTP bool `yaml:"insecure_http"`
 
 	File     string `yaml:"file"`     // .csv .tsv .xlsx; may hold {{job}}, {{date}}, {{time}}
 	Sheet    string `yaml:"sheet"`    // xlsx sheet; "Leads" or "Contacts" when empty
@@ -140,6 +149,26 @@ type Auth struct {
 	APIKey   string `yaml:"api_key"`
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
+	// APIKeys are more keys of the same account (Close lets an
+	// organisation use 3× one key's rate): each key gets its own bucket
+	// and calls go to whichever key can send soonest.
+	APIKeys []string `yaml:"api_keys"`
+}
+
+// IsZero reports whether no credential is given.
+func (a Auth) IsZero() bool {
+	return a.APIKey == "" && a.Username == "" && a.Password == "" && len(a.APIKeys) == 0
+}
+
+// Keys returns every API key given, api_key first, without repeats.
+func (a Auth) Keys() []string {
+	var keys []string
+	for _, k := range append([]string{a.APIKey}, a.APIKeys...) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // String hides the secrets, so a job printed by mistake leaks nothing.
@@ -150,13 +179,25 @@ func (a Auth) GoString() string { return a.String() }
 
 // RunOptions tune the pool and the pacing.
 type RunOptions struct {
-	Workers  int      `yaml:"workers"`                  // concurrent calls; default 4
+	Workers  int      `yaml:"workers"`                  // concurrent calls; default: rate × observed latency (4 to 64)
 	Rate     Rate     `yaml:"rate"`                     // e.g. "20/s", "600/m"; default 10/s
 	Burst    int      `yaml:"burst"`                    // default: workers
 	Retries  *int     `yaml:"retries"`                  // extra attempts for 5xx/timeouts; default 5
 	Timeout  Duration `yaml:"timeout"`                  // per call; default 30s
 	MaxFails int      `yaml:"max_consecutive_failures"` // abort after this many transport failures in a row; default 50, 0 = default
+	// Prefetch reads the target's records once into a key index before an
+	// update or upsert, where the API has no native upsert, so each row
+	// costs one call: auto (the default: when the listing costs fewer
+	// calls than the rows), on or off.
+	Prefetch string `yaml:"prefetch"`
 }
+
+// The run.prefetch values.
+const (
+	PrefetchAuto = "auto"
+	PrefetchOn   = "on"
+	PrefetchOff  = "off"
+)
 
 // Sandbox reports whether the target is the embedded fake server.
 func (t Target) Sandbox() bool { return t.BaseURL == "sandbox" }

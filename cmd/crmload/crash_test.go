@@ -25,6 +25,16 @@ import (
 // real CLI as a subprocess without building it first.
 func TestMain(m *testing.M) {
 	if os.Getenv("CRMLOAD_AS_CLI") == "1" {
+		if v := os.Getenv("CRMLOAD_TEST_FSIZE"); v != "" {
+			// A full disk, as far as this process can tell: writes past
+			// the size fail with EFBIG (Go ignores SIGXFSZ).
+			var n uint64
+			fmt.Sscan(v, &n)
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(99)
+			}
+		}
 		os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv}))
 	}
 	os.Exit(m.Run())

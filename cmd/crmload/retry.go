@@ -89,6 +89,7 @@ func retryRun(cmd *cobra.Command, env *Env, path string, opt retryOptions) error
 		SandboxDir: opt.sandboxDir,
 		Calls:      hard,
 		Verify:     true,
+		Lock:       []string{path},
 		Progress: func(total int) jobs.Progress {
 			meter = progress.New(env.Stderr, total, job.Name+" retry", 5*time.Second)
 			return meter
@@ -102,6 +103,9 @@ func retryRun(cmd *cobra.Command, env *Env, path string, opt retryOptions) error
 		s := res.Summary
 		ok := s.Total - s.Counts[connector.Failed] - s.Counts[connector.Skipped]
 		fmt.Fprintf(env.Stdout, "re-sent %d rows of %s: %d now succeed, %d still fail\n", s.Total, path, ok, s.Total-ok)
+		if from := src.(interface{ RestFrom() int }).RestFrom(); from > 0 {
+			fmt.Fprintf(env.Stdout, "rows from %d on were never read by the run of %s; retry cannot send them: crmload run --resume %s\n", from, path, jobPath)
+		}
 	}
 	return finish(res, err)
 }

@@ -14,6 +14,7 @@ import (
 )
 
 type runOptions struct {
+	dryRun     bool
 	resume     bool
 	force      bool
 	reportPath string
@@ -43,6 +44,7 @@ run does exactly what "crmload export" does (see its help).
 			return runJob(cmd, env, args[0], opt)
 		},
 	}
+	cmd.Flags().BoolVar(&opt.dryRun, "dry-run", false, "map every row and write the report, without any call to the target")
 	cmd.Flags().BoolVar(&opt.resume, "resume", false, "continue an interrupted run: skip the rows its report already has")
 	cmd.Flags().BoolVar(&opt.force, "force", false, "resume even if the job changed since the report was made")
 	cmd.Flags().StringVar(&opt.reportPath, "report", "", "report path (overrides the job's report:; with --resume, the report to continue)")
@@ -71,6 +73,9 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 		if meta.Fingerprint != job.Fingerprint() && !opt.force {
 			return &exitError{code: exitInvalid, err: fmt.Errorf("the job changed since %s was started (mapping, mode, match or target); check it, then resume with --force", opt.reportPath)}
 		}
+		if err := jobs.SourceChanged(job, meta); err != nil && !opt.force {
+			return &exitError{code: exitInvalid, err: err}
+		}
 		fmt.Fprintf(env.Stderr, "resuming %s\n", opt.reportPath)
 	}
 	soft, hard, stop := signalContexts(cmd.Context(), env, env.Stderr)
@@ -78,6 +83,7 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 	var meter progress.Meter
 	res, err := jobs.Execute(soft, job, env.Systems, jobs.ExecOptions{
 		Resume:     opt.resume,
+		DryRun:     opt.dryRun,
 		ReportPath: opt.reportPath,
 		SandboxDir: opt.sandboxDir,
 		Calls:      hard,
@@ -120,7 +126,20 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	}
 	secs := res.Elapsed.Seconds()
 	fmt.Fprintf(w, "rows %d: %s\n", s.Total, strings.Join(parts, ", "))
+	if s.UnreadFrom > 0 {
+		fmt.Fprintf(w, "rows from %d on: not read (skipped); run --resume sends them\n", s.UnreadFrom)
+	}
 	fmt.Fprintf(w, "elapsed %s, %.1f rows/s\n", res.Elapsed.Round(time.Millisecond), float64(s.Total)/max(secs, 1e-9))
+	if res.Requests > 0 {
+		line := fmt.Sprintf("requests %d (%.2f per row sent)", res.Requests, res.RequestsPerRow())
+		if res.Prefetched >= 0 {
+			line += fmt.Sprintf(", %d of them to read the key index", res.Prefetched)
+		}
+		if res.Limited > 0 {
+			line += fmt.Sprintf(", %d answered 429", res.Limited)
+		}
+		fmt.Fprintln(w, line+fmt.Sprintf(", up to %d workers", res.Workers))
+	}
 	if top := s.TopErrors(5); len(top) > 0 {
 		fmt.Fprintln(w, "most frequent errors:")
 		for _, e := range top {

@@ -148,6 +148,12 @@ func snippet(body string) string {
 // request remains (remaining=0) or the response is a 429 already (callers
 // ask only then). ok is false when no header gave a hint.
 func RateHint(h http.Header, now time.Time) (wait time.Duration, ok bool) {
+	// Close's x-rate-limit-reset is a decimal: prefer it to the whole
+	// seconds of RateLimit and Retry-After, or every window that fills
+	// costs up to a second of idling.
+	if w, ok := RateWindowOf(h); ok && w.Exact && (w.Remaining <= 0 || !w.HasRemaining) {
+		return w.Reset, true
+	}
 	if v := h.Get("RateLimit"); v != "" {
 		params := parseParams(v)
 		if reset, err := strconv.ParseFloat(params["reset"], 64); err == nil {
@@ -189,9 +195,57 @@ func parseParams(v string) map[string]string {
 	return out
 }
 
+// seconds converts a server's wait, bounded to a day: a huge or NaN value
+// must not overflow into a negative wait.
 func seconds(s float64) time.Duration {
-	if s <= 0 {
+	if !(s > 0) {
 		return 0
 	}
-	return time.Duration(s * float64(time.Second))
+	return time.Duration(min(s, 86400) * float64(time.Second))
+}
+
+// RateWindow is what a server says of its current rate-limit window.
+type RateWindow struct {
+	Limit        int           // requests allowed in the window; 0 when not said
+	Remaining    int           // requests left in it
+	HasRemaining bool          // Remaining was given
+	Reset        time.Duration // until the window ends
+	Exact        bool          // Reset came as a decimal (x-rate-limit-reset), not rounded up
+}
+
+// RateWindowOf reads the current window from Close's x-rate-limit-* headers
+// (reset in decimal seconds), else from the IETF RateLimit header (whole
+// seconds), else from bucket4j's X-Rate-Limit-Remaining. ok is false when
+// no header says anything of the window. Malformed values are ignored.
+func RateWindowOf(h http.Header) (RateWindow, bool) {
+	var w RateWindow
+	if v := h.Get("X-Rate-Limit-Reset"); v != "" {
+		if s, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			w.Reset, w.Exact = seconds(s), true
+			w.Limit, _ = strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
+			if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining"))); err == nil {
+				w.Remaining, w.HasRemaining = n, true
+			}
+			return w, true
+		}
+	}
+	if v := h.Get("RateLimit"); v != "" {
+		p := parseParams(v)
+		if s, err := strconv.ParseFloat(p["reset"], 64); err == nil {
+			w.Reset = seconds(s)
+			w.Limit, _ = strconv.Atoi(p["limit"])
+			if n, err := strconv.Atoi(p["remaining"]); err == nil {
+				w.Remaining, w.HasRemaining = n, true
+			}
+			return w, true
+		}
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining"))); err == nil {
+		w.Remaining, w.HasRemaining = n, true
+		if s, err := strconv.ParseFloat(strings.TrimSpace(h.Get("X-Rate-Limit-Retry-After-Seconds")), 64); err == nil {
+			w.Reset = seconds(s)
+		}
+		return w, true
+	}
+	return w, false
 }

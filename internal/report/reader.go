@@ -39,14 +39,17 @@ func scan(path string, sourceHeader []string, limit int64, visit func(rec []stri
 	if err != nil {
 		return 0, fmt.Errorf("resume report %s: read header: %w", path, err)
 	}
-	want := append(append([]string(nil), Fixed[:]...), sourceHeader...)
-	if !slices.Equal(head, want) {
+	if !isHeader(head, sourceHeader) {
 		return 0, fmt.Errorf("resume report %s: its columns differ from the source's; was it made from another file?", path)
 	}
 	if err := visit(head, Line{}); err != nil {
 		return 0, err
 	}
 	good := r.InputOffset()
+	if !endsWithNewline(f, good) {
+		// Lines appended here would join the header.
+		return 0, fmt.Errorf("resume report %s: its header line is not ended", path)
+	}
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -55,7 +58,7 @@ func scan(path string, sourceHeader []string, limit int64, visit func(rec []stri
 		end := r.InputOffset()
 		var l Line
 		if err == nil {
-			l, err = parseLine(rec, len(sourceHeader))
+			l, err = parseLine(rec, len(sourceHeader), true)
 		}
 		if err == nil && end == size && !endsWithNewline(f, end) {
 			err = errors.New("no final newline")
@@ -80,19 +83,36 @@ func endsWithNewline(f *os.File, size int64) bool {
 	return err == nil && b[0] == '\n'
 }
 
-// isLast reports whether nothing readable follows in r.
+// isLast reports whether nothing follows in r. A bad line followed by
+// another, even a bad one, is not a torn last line: cutting there would
+// drop the lines after it.
 func isLast(r *csv.Reader) bool {
 	_, err := r.Read()
-	return errors.Is(err, io.EOF) || err != nil
+	return errors.Is(err, io.EOF)
+}
+
+// isHeader reports whether head is the header of a CSV report of a source
+// with the given columns.
+func isHeader(head, sourceHeader []string) bool {
+	if len(head) != len(Fixed)+len(sourceHeader) || !slices.Equal(head[:len(Fixed)], Fixed[:]) {
+		return false
+	}
+	for i, h := range head[len(Fixed):] {
+		if Restore(h) != sourceHeader[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Reader streams the lines of a report (CSV, its journal, or a finished
 // .xlsx), for retry.
 type Reader struct {
-	path   string
-	header []string // the source's columns
-	next   func() ([]string, int, error)
-	close  func() error
+	path    string
+	header  []string // the source's columns
+	restore bool     // a CSV, whose source cells were neutralised
+	next    func() ([]string, int, error)
+	close   func() error
 }
 
 // Open opens a report for reading. A .xlsx report whose run did not finish
@@ -116,6 +136,7 @@ func Open(path string) (*Reader, error) {
 			return row.Values, row.Num + 1, err
 		}
 	} else {
+		rd.restore = true
 		f, err := os.Open(file)
 		if err != nil {
 			return nil, fmt.Errorf("read report: %w", err)
@@ -129,15 +150,24 @@ func Open(path string) (*Reader, error) {
 		rd.close = f.Close
 		rd.next = func() ([]string, int, error) {
 			rec, err := r.Read()
+			if err != nil { // a csv.ParseError tells its line; FieldPos would panic
+				return nil, 0, err
+			}
 			line, _ := r.FieldPos(0)
-			return rec, line, err
+			return rec, line, nil
 		}
 	}
 	if len(head) < len(Fixed) || !slices.Equal(head[:len(Fixed)], Fixed[:]) {
 		rd.close()
 		return nil, fmt.Errorf("read report %s: not a crmload report (its first columns are not %v)", path, Fixed)
 	}
-	rd.header = append([]string(nil), head[len(Fixed):]...)
+	rd.header = make([]string, 0, len(head)-len(Fixed))
+	for _, h := range head[len(Fixed):] {
+		if rd.restore {
+			h = Restore(h)
+		}
+		rd.header = append(rd.header, h)
+	}
 	return rd, nil
 }
 
@@ -153,7 +183,7 @@ func (r *Reader) Next() (Line, error) {
 	if err != nil {
 		return Line{}, fmt.Errorf("read report %s: %w", r.path, err)
 	}
-	l, err := parseLine(rec, len(r.header))
+	l, err := parseLine(rec, len(r.header), r.restore)
 	if err != nil {
 		return Line{}, fmt.Errorf("read report %s: line %d: %w", r.path, line, err)
 	}

@@ -24,25 +24,31 @@ import (
 
 // Set is the systems crmload knows.
 type Set struct {
-	conns connector.Registry
-	fakes map[string]func(sandbox.Options) sandbox.Fake
+	conns   connector.Registry
+	fakes   map[string]func(sandbox.Options) sandbox.Fake
+	options map[string][]string
 }
 
 // New returns every system.
 func New() *Set {
-	s := &Set{fakes: map[string]func(sandbox.Options) sandbox.Fake{}}
-	s.add("close", closeconn.New, func(o sandbox.Options) sandbox.Fake { return closesb.New(o) })
-	s.add("closum", closumconn.New, func(o sandbox.Options) sandbox.Fake { return closumsb.New(o) })
-	s.add("closum-v1", closumv1conn.New, func(o sandbox.Options) sandbox.Fake { return closumv1sb.New(o) })
-	s.add("closem", closemconn.New, func(o sandbox.Options) sandbox.Fake { return closemsb.New(o) })
-	s.add("qlara", qlaraconn.New, func(o sandbox.Options) sandbox.Fake { return qlarasb.New(o) })
+	s := &Set{fakes: map[string]func(sandbox.Options) sandbox.Fake{}, options: map[string][]string{}}
+	// The options each connector's New reads (see their package comments).
+	s.add("close", closeconn.New, func(o sandbox.Options) sandbox.Fake { return closesb.New(o) }, "max_skip", "region")
+	s.add("closum", closumconn.New, func(o sandbox.Options) sandbox.Fake { return closumsb.New(o) }, "page_size")
+	s.add("closum-v1", closumv1conn.New, func(o sandbox.Options) sandbox.Fake { return closumv1sb.New(o) }, "contact_type_id", "page_size", "region")
+	s.add("closem", closemconn.New, func(o sandbox.Options) sandbox.Fake { return closemsb.New(o) }, "action")
+	s.add("qlara", qlaraconn.New, func(o sandbox.Options) sandbox.Fake { return qlarasb.New(o) }, "create_list", "list", "list_batch_size")
 	return s
 }
 
-func (s *Set) add(name string, f connector.Factory, fake func(sandbox.Options) sandbox.Fake) {
+func (s *Set) add(name string, f connector.Factory, fake func(sandbox.Options) sandbox.Fake, options ...string) {
 	s.conns.Register(name, f)
 	s.fakes[name] = fake
+	s.options[name] = options
 }
+
+// OptionKeys lists the options a system's connector reads.
+func (s *Set) OptionKeys(system string) []string { return s.options[system] }
 
 // Connector builds a system's connector.
 func (s *Set) Connector(system string, cfg connector.Config) (connector.Connector, error) {
