@@ -146,6 +146,9 @@ func compileRule(r *Rule, env *compileEnv) (compiledRule, []error) {
 		c.cols = append(c.cols, i)
 	}
 
+	if usesPhone && env.steps.phones == nil {
+		env.steps.phones = newPhoneParser() // shared by the job's phone rules
+	}
 	cfg := env.steps
 	cfg.region = env.region
 	if r.Region != "" {

@@ -73,6 +73,7 @@ func (c *compiledRule) read(values []string) string {
 			first = p
 		default:
 			if b.Len() == 0 {
+				b.Grow(c.joinedLen(values)) // one allocation for the result
 				b.WriteString(first)
 			}
 			b.WriteString(c.sep)
@@ -83,6 +84,15 @@ func (c *compiledRule) read(values []string) string {
 		return first // zero or one part: no need to build a string
 	}
 	return b.String()
+}
+
+// joinedLen bounds the length of the rule's joined columns.
+func (c *compiledRule) joinedLen(values []string) int {
+	n := len(c.sep) * (len(c.cols) - 1)
+	for _, i := range c.cols {
+		n += len(cell(values, i))
+	}
+	return n
 }
 
 // cell returns values[i], or "" past the end of a short row.

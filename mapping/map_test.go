@@ -258,18 +258,27 @@ func TestFields(t *testing.T) {
 // TestMapConcurrent maps the same rows from several goroutines (run with
 // -race): transforms with pooled state must not mix up their values.
 func TestMapConcurrent(t *testing.T) {
+	// The phone numbers are of several regions, which the phone parser
+	// prepares on first use, here from several goroutines at once.
 	m, err := Compile([]Rule{
 		{Field: StringList{"name"}, From: StringList{"Name"}, Transform: StringList{"title", "strip_accents"}},
 		{Field: StringList{"city"}, From: StringList{"City"}, Transform: StringList{"strip_accents", "upper"}},
-	}, []string{"Name", "City"}, Options{})
+		{Field: StringList{"phone"}, From: StringList{"Phone"}, Transform: StringList{"phone_e164"}, Region: "US"},
+	}, []string{"Name", "City", "Phone"}, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	phones := [][2]string{
+		{"(415) 555-2671", "+14155552671"}, {"+44 20 7946 0958", "+442079460958"},
+		{"+33 6 12 34 56 78", "+33612345678"}, {"+49 30 123456", "+4930123456"},
+		{"+39 06 6988 0000", "+390669880000"}, {"+7 701 123 4567", "+77011234567"},
 	}
 	rows := make([][]string, 50)
 	want := make([]Record, len(rows))
 	for i := range rows {
-		rows[i] = []string{fmt.Sprintf("éloïse o'neil-%d", i), fmt.Sprintf("Besançon %d", i)}
-		want[i] = Record{"name": fmt.Sprintf("Eloise O'Neil-%d", i), "city": fmt.Sprintf("BESANCON %d", i)}
+		ph := phones[i%len(phones)]
+		rows[i] = []string{fmt.Sprintf("éloïse o'neil-%d", i), fmt.Sprintf("Besançon %d", i), ph[0]}
+		want[i] = Record{"name": fmt.Sprintf("Eloise O'Neil-%d", i), "city": fmt.Sprintf("BESANCON %d", i), "phone": ph[1]}
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)

@@ -48,6 +48,7 @@ type stepConfig struct {
 	dates   *dateParser
 	title   *sync.Pool // of *cases.Caser: a Caser is stateful, not safe to share
 	accents *sync.Pool // of transform.Transformer, for the same reason
+	phones  *phoneParser
 }
 
 // newStep returns the step for a transform name; split is handled by the
@@ -65,7 +66,7 @@ func newStep(name string, c *stepConfig) (s step, ok bool) {
 	case transformEmail:
 		return checkEmail, true
 	case transformPhone:
-		return phoneStep(c.region), true
+		return phoneStep(c.phones, c.region), true
 	case transformDate:
 		return func(v string) (string, error) { return c.dates.parse(v, false) }, true
 	case transformDatetime:
@@ -96,8 +97,38 @@ func newAccentPool() *sync.Pool {
 }
 
 // collapseSpace trims s and turns each inner run of whitespace into one
-// space. Most values are already clean, so check before allocating.
+// space. Most values are already clean ASCII, so check that first, byte
+// by byte, before allocating.
 func collapseSpace(s string) string {
+	prevSpace := true // true at the start catches a leading space
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError || unicode.IsSpace(r) {
+				return collapseUnicodeSpace(s)
+			}
+			i += n - 1
+			prevSpace = false
+		case c == ' ':
+			if prevSpace {
+				return collapseUnicodeSpace(s)
+			}
+			prevSpace = true
+		case '\t' <= c && c <= '\r': // the other ASCII spaces
+			return collapseUnicodeSpace(s)
+		default:
+			prevSpace = false
+		}
+	}
+	if !prevSpace {
+		return s
+	}
+	return collapseUnicodeSpace(s)
+}
+
+// collapseUnicodeSpace is collapseSpace for any text.
+func collapseUnicodeSpace(s string) string {
 	clean, prevSpace := true, true // true at the start catches a leading space
 	for _, r := range s {
 		if unicode.IsSpace(r) {
@@ -119,6 +150,9 @@ func collapseSpace(s string) string {
 // titleCase title-cases s, then upper-cases a letter after an apostrophe
 // that follows a one-letter word start: O'Neil, D'Angelo, but Don't.
 func titleCase(pool *sync.Pool, s string) string {
+	if t, ok := latinTitle(s); ok {
+		return t
+	}
 	c := pool.Get().(*cases.Caser)
 	s = c.String(s)
 	pool.Put(c)
@@ -135,11 +169,66 @@ func titleCase(pool *sync.Pool, s string) string {
 	return string(rs)
 }
 
+// latinTitle is title casing for text of ASCII and Latin-1 letters
+// (U+00C0 to U+00FE but for ×, ÷ and ß), spaces and hyphens, where
+// Unicode's rules come down to: a letter after a space, a hyphen or the
+// start is upper case, the others lower case, and each Latin-1 letter's
+// other case is 0x20 away. ok is false for any other text. It allocates
+// only when s changes.
+func latinTitle(s string) (t string, ok bool) {
+	var b []byte // nil while s is unchanged
+	start := true
+	for i := 0; i < len(s); i++ {
+		c, want := s[i], s[i]
+		upper := false
+		switch {
+		case 'a' <= c && c <= 'z':
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case c == ' ' || c == '-':
+			start = true
+		case c == 0xC3 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0xBE && s[i+1] != 0x97 && s[i+1] != 0x9F && s[i+1] != 0xB7:
+			// A Latin-1 letter, encoded C3 80 to C3 BE: its case is
+			// in the second byte.
+			if b != nil {
+				b = append(b, c)
+			}
+			i++
+			c, want = s[i], s[i]
+			upper = c < 0xA0
+		default:
+			return "", false
+		}
+		if c != ' ' && c != '-' {
+			if start && !upper {
+				want = c - 0x20 // a-z and à-þ: the upper case is 0x20 below
+			} else if !start && upper {
+				want = c + 0x20
+			}
+			start = false
+		}
+		if want != c && b == nil {
+			b = make([]byte, i, len(s))
+			copy(b, s)
+		}
+		if b != nil {
+			b = append(b, want)
+		}
+	}
+	if b == nil {
+		return s, true
+	}
+	return string(b), true
+}
+
 // checkEmail trims v and requires a bare, valid address.
 func checkEmail(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", nil
+	}
+	if plainAddress(v) {
+		return v, nil
 	}
 	// ParseAddress also accepts `Bob <bob@x.com>` and comments; requiring the
 	// address to equal the input keeps only bare addresses.
@@ -148,6 +237,36 @@ func checkEmail(v string) (string, error) {
 		return v, invalid(v, "is not a valid email address")
 	}
 	return v, nil
+}
+
+// plainAddress reports whether v is a plain ASCII address, local@domain,
+// both dot-atoms of RFC 5322 atext: the common case, which
+// mail.ParseAddress accepts and returns unchanged. Other addresses may
+// be valid too; checkEmail asks net/mail about them.
+func plainAddress(v string) bool {
+	at := -1
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '@':
+			if at >= 0 {
+				return false
+			}
+			at = i
+		case '(', ')', '<', '>', '[', ']', ':', ';', '\\', ',', '"': // RFC 5322 specials
+			return false
+		default:
+			if c < '!' || c > '~' {
+				return false
+			}
+		}
+	}
+	return at > 0 && dotAtom(v[:at]) && dotAtom(v[at+1:])
+}
+
+// dotAtom reports whether the atext s has no leading, trailing or double
+// dot, and is not empty.
+func dotAtom(s string) bool {
+	return s != "" && s[0] != '.' && s[len(s)-1] != '.' && !strings.Contains(s, "..")
 }
 
 // checkURL makes a web address absolute, as exports from other CRMs often
@@ -161,6 +280,9 @@ func checkURL(v string) (string, error) {
 	if !strings.Contains(v, "://") {
 		v = "https://" + v
 	}
+	if plainWebAddress(v) {
+		return v, nil
+	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.Contains(u.Hostname(), ".") || strings.ContainsAny(u.Hostname(), " _") {
 		return v, invalid(v, "is not a valid web address")
@@ -168,30 +290,40 @@ func checkURL(v string) (string, error) {
 	return u.String(), nil
 }
 
-// phoneStep returns a step that formats numbers as E.164, reading numbers
-// without a +country code as numbers of region.
-func phoneStep(region string) step {
-	where := "(region " + region + ")"
-	if region == "" {
-		where = "(no region)"
+// plainWebAddress reports whether v is http:// or https://, a host of
+// ASCII letters, digits, dots and dashes with a dot in it, and a path of
+// unreserved characters: the common case, which url.Parse accepts and
+// String gives back unchanged. checkURL parses the others.
+func plainWebAddress(v string) bool {
+	rest, ok := strings.CutPrefix(v, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(v, "http://"); !ok {
+			return false
+		}
 	}
-	return func(v string) (string, error) {
-		n, err := phonenumbers.Parse(v, region)
-		if (err != nil || !phonenumbers.IsValidNumber(n)) && len(v) >= 11 && keepDigits(v) == v {
-			// A number cell in a spreadsheet loses the "+" of an E.164
-			// number (442079460958): read bare international digits as such
-			// when they make no number of the region.
-			n, err = phonenumbers.Parse("+"+v, "")
-		}
-		if err != nil || !phonenumbers.IsValidNumber(n) {
-			return v, invalid(v, "is not a valid phone number "+where)
-		}
-		if n.GetExtension() != "" {
-			// E.164 cannot hold it: dropping it would lose data silently.
-			return v, invalid(v, "has an extension, which E.164 cannot hold "+where)
-		}
-		return phonenumbers.Format(n, phonenumbers.E164), nil
+	host, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
 	}
+	if !strings.Contains(host, ".") {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !isAlnum(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' && c != '~' && c != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // validRegion reports whether region is a region phonenumbers knows.
@@ -243,6 +375,14 @@ func stripAccents(pool *sync.Pool, s string) string {
 // splitName splits a full name into first (all but the final word) and last
 // (the final word). One word is a first name only.
 func splitName(s string) (first, last string) {
+	if s != "" && collapseSpace(s) == s {
+		// Words already one space apart, as after trim: cut at the last
+		// space rather than split and join.
+		if i := strings.LastIndexByte(s, ' '); i >= 0 {
+			return s[:i], s[i+1:]
+		}
+		return s, ""
+	}
 	words := strings.Fields(s)
 	switch len(words) {
 	case 0:

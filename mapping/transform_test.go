@@ -3,8 +3,13 @@ package mapping
 import (
 	"errors"
 	"maps"
+	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // mapOne maps in through rule r read from the single column "Input".
@@ -200,6 +205,107 @@ func FuzzCollapseSpace(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Errorf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// FuzzPlainAddress checks the email fast path: an address it accepts must
+// be one net/mail accepts and returns unchanged.
+func FuzzPlainAddress(f *testing.F) {
+	for _, s := range []string{"bob@example.com", "a.b+c@x-y.example", ".a@b", "a@b.", "a..b@c", "a@@b",
+		"a@b@c", "a@[1.2.3.4]", `"a b"@c`, "a@b c", "é@x.com", "!#$%&'*+-/=?^_`{|}~@x", "a@", "@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if !plainAddress(v) {
+			return
+		}
+		if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+			t.Errorf("plainAddress(%q) is true, but net/mail gives %v, %v", v, a, err)
+		}
+	})
+}
+
+// FuzzPlainWebAddress checks the url fast path: an address it accepts must
+// be one checkURL's parse accepts and gives back unchanged.
+func FuzzPlainWebAddress(f *testing.F) {
+	for _, s := range []string{"https://example.com", "http://initech.example/", "https://www.x.example/a/b~c_d.e-f",
+		"https://a..b", "https://.", "https://x.example//a", "https://x.example/./..", "http://-.-/", "https://x.example?q",
+		"HTTPS://x.example", "https://x_y.example", "https://x.example:80/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if !plainWebAddress(v) {
+			return
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.Contains(u.Hostname(), ".") ||
+			strings.ContainsAny(u.Hostname(), " _") || u.String() != v {
+			t.Errorf("plainWebAddress(%q) is true, but url.Parse gives %v, %v", v, u, err)
+		}
+	})
+}
+
+// FuzzLatinTitle checks the title fast path against x/text's title caser.
+func FuzzLatinTitle(f *testing.F) {
+	for _, s := range []string{"john smith", "JOHN SMITH", "mary-jane", "a--b", " x", "x ", "McDONALD", "o'neil", "3rd",
+		"é", "ÉLOÏSE DUPONT", "þórsdóttir", "ß", "×÷", "ÿ", "søren", "\xc3", "\xc3A", "e\u0301"} {
+		f.Add(s)
+	}
+	c := cases.Title(language.Und)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := latinTitle(s)
+		if !ok {
+			return
+		}
+		if want := c.String(s); got != want {
+			t.Errorf("latinTitle(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// TestLatinTitleExhaustive compares the title fast path with x/text on
+// every string of up to four characters from an alphabet of the cases
+// that matter: both cases of ASCII and Latin-1 letters, the separators,
+// and characters the fast path must refuse.
+func TestLatinTitleExhaustive(t *testing.T) {
+	alphabet := []string{"a", "Z", " ", "-", "é", "É", "þ", "Þ", "ß", "×", "ÿ", "'", "1", "\u0301"}
+	c := cases.Title(language.Und)
+	var walk func(s string, depth int)
+	walk = func(s string, depth int) {
+		if got, ok := latinTitle(s); ok {
+			if want := c.String(s); got != want {
+				t.Errorf("latinTitle(%q) = %q, want %q", s, got, want)
+			}
+		}
+		if depth == 4 {
+			return
+		}
+		for _, a := range alphabet {
+			walk(s+a, depth+1)
+		}
+	}
+	walk("", 0)
+}
+
+// FuzzSplitName checks split's shortcut for clean text against its
+// definition: the last word, and the words before it.
+func FuzzSplitName(f *testing.F) {
+	for _, s := range []string{"", " ", "John Smith", "  John  Ronald   Tolkien ", "Madonna", "a\u00a0b", "é è"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Fields(s)
+		var first, last string
+		if n := len(words); n > 0 {
+			first = strings.Join(words[:n-1], " ")
+			last = words[n-1]
+			if n == 1 {
+				first, last = last, ""
+			}
+		}
+		if gf, gl := splitName(s); gf != first || gl != last {
+			t.Errorf("splitName(%q) = %q, %q; want %q, %q", s, gf, gl, first, last)
 		}
 	})
 }
