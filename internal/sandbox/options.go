@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -17,7 +19,10 @@ const DefaultUser = "sandbox"
 // New(Options) returning its fake, whose Handler serves the API (behind a
 // Gate) and whose methods let tests inspect and seed the data.
 type Options struct {
-	APIKey   string // the key the fake accepts; DefaultKey when empty
+	APIKey string // the key the fake accepts; DefaultKey when it and APIKeys are empty
+	// APIKeys are more keys the fake accepts, all of one organisation
+	// (which Faults.OrgRatePerSecond limits together); see Keys.
+	APIKeys  []string
 	Username string // for login-based auth (Closum v1); DefaultUser when empty
 	Password string // idem; DefaultKey when empty
 
@@ -48,4 +53,29 @@ type Fake interface {
 	Save() error
 	// Close saves and stops background work.
 	Close() error
+}
+
+// Keys returns the API keys a fake accepts: APIKey and APIKeys, without
+// empty ones or repeats, or DefaultKey alone when none is given.
+func (o Options) Keys() []string {
+	var keys []string
+	for _, k := range append([]string{o.APIKey}, o.APIKeys...) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		keys = []string{DefaultKey}
+	}
+	return keys
+}
+
+// KeyIn reports whether got is one of keys, comparing with every key in
+// constant time so that timing tells nothing about any of them.
+func KeyIn(keys []string, got string) bool {
+	found := 0
+	for _, k := range keys {
+		found |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
+	}
+	return found == 1
 }

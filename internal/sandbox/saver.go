@@ -1,8 +1,8 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +26,9 @@ type Saver struct {
 	closeErr   error
 }
 
-// NewSaver returns a Saver writing snapshot() to path every second while
-// dirty (less often when a save is slow); with no path it does nothing.
+// NewSaver returns a Saver writing snapshot() to path (with SaveJSON: a
+// JSONWriter writes itself) every second while dirty (less often when a
+// save is slow); with no path it does nothing.
 func NewSaver(path string, snapshot func() any) *Saver {
 	s := &Saver{path: path, snapshot: snapshot}
 	if path != "" {
@@ -41,10 +42,16 @@ func NewSaver(path string, snapshot func() any) *Saver {
 // untouched. A file that will not load is never overwritten (as after
 // LoadFailed), and Load returns why.
 func (s *Saver) Load(v any) error {
+	return s.LoadStream(func(r io.Reader) error { return DecodeStream(r, v) })
+}
+
+// LoadStream is Load for a fake that reads its state file itself, piece by
+// piece (see ReadObject): read gets the file's content.
+func (s *Saver) LoadStream(read func(io.Reader) error) error {
 	if s.path == "" {
 		return nil
 	}
-	if err := LoadJSON(s.path, v); err != nil {
+	if err := LoadStream(s.path, read); err != nil {
 		s.LoadFailed(err)
 		return err
 	}
@@ -120,25 +127,26 @@ func (s *Saver) Close() error {
 	return s.closeErr
 }
 
-// EncodeLocked returns a snapshot function for NewSaver that encodes
-// state() as JSON while holding mu, for a fake whose records may change as
-// soon as its lock is released. An encoding error is returned by the Save
-// that writes the result.
+// EncodeLocked returns a snapshot function for NewSaver that writes
+// state() as JSON (EncodeStream) while holding mu, for a fake whose records
+// may change as soon as its lock is released. The lock is held while the
+// state is written to the temporary file, not while it is synced; an
+// encoding error fails the Save.
 func EncodeLocked(mu sync.Locker, state func() any) func() any {
-	return func() any {
-		mu.Lock()
-		defer mu.Unlock()
-		b, err := json.Marshal(state())
-		if err != nil {
-			return failedEncoding{err}
-		}
-		return json.RawMessage(b)
-	}
+	return func() any { return lockedState{mu, state} }
 }
 
-// failedEncoding carries an encoding error to the Save that writes it.
-type failedEncoding struct{ err error }
+// lockedState writes a fake's state under its lock.
+type lockedState struct {
+	mu    sync.Locker
+	state func() any
+}
 
-func (e failedEncoding) MarshalJSON() ([]byte, error) {
-	return nil, fmt.Errorf("encode sandbox state: %w", e.err)
+func (l lockedState) WriteJSON(w io.Writer) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := EncodeStream(w, l.state()); err != nil {
+		return fmt.Errorf("encode sandbox state: %w", err)
+	}
+	return nil
 }

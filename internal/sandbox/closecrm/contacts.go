@@ -20,8 +20,8 @@ func (f *Fake) listContacts(c *call) {
 	start := min(pg.skip, total)
 	end := min(start+pg.limit, total)
 	data := make([]map[string]any, 0, end-start)
-	for _, id := range ids[start:end] {
-		data = append(data, pick(f.data.renderContact(f.data.contacts[id]).wire(false), pg.fields))
+	for _, i := range ids[start:end] {
+		data = append(data, pick(f.data.renderContact(f.data.contacts[i]).wire(false), pg.fields))
 	}
 	f.mu.Unlock()
 	writeJSON(c.w, http.StatusOK, ListBody[map[string]any]{HasMore: end < total, Data: data})
@@ -34,7 +34,7 @@ func (f *Fake) getContact(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.contacts[id]
+	r := f.data.contact(id)
 	var out map[string]any
 	if r != nil {
 		out = pick(f.data.renderContact(r).wire(false), pg.fields)
@@ -84,14 +84,15 @@ func (f *Fake) updateContact(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.contacts[id]
+	r := f.data.contact(id)
 	if r == nil {
 		f.mu.Unlock()
 		writeErr(c.w, errNotFound)
 		return
 	}
 	v := &validation{}
-	ct := r.c.clone()
+	base := f.data.toContact(r)
+	ct := base.clone()
 	f.data.contactInput(&ct, c.body, true, true, v)
 	if err := v.err(); err != nil {
 		f.mu.Unlock()
@@ -101,7 +102,7 @@ func (f *Fake) updateContact(c *call, id string) {
 	if len(ct.Custom) == 0 {
 		ct.Custom = nil
 	}
-	if !reflect.DeepEqual(ct, r.c) {
+	if !reflect.DeepEqual(ct, base) {
 		r = f.data.replaceContact(r, ct, f.clock())
 	}
 	out := pick(f.data.renderContact(r).wire(false), pg.fields)
@@ -115,7 +116,7 @@ func (f *Fake) deleteContact(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.contacts[id]
+	r := f.data.contact(id)
 	if r != nil {
 		f.data.removeContact(r, f.clock())
 	}

@@ -6,7 +6,8 @@
 // # What is imitated
 //
 //   - Authentication: HTTP Basic, the API key as username and an empty
-//     password; anything else is a 401.
+//     password; anything else is a 401. Every key of Options.Keys (APIKey
+//     and APIKeys, all of the one organization) is accepted.
 //   - GET /me/ (a trimmed user object with the organization's lead statuses).
 //   - Leads: GET/POST /lead/ and GET/PUT/DELETE /lead/{id}/, with nested
 //     contacts and addresses on create, status or status_id (not both; the
@@ -32,11 +33,15 @@
 //     list items nested as {"errors": {"<index>": {...}}} as in the
 //     changelog's example; {"error": "…"} for request-level errors; 404,
 //     405 and 415 as the response-code table lists.
-//   - Rate limits (through sandbox.Gate, per API key): 429 with
+//   - Rate limits (through sandbox.Gate): with Faults.Window set (Close's
+//     is 1 s), fixed enforcement windows, a limit per API key and, with
+//     Faults.OrgRatePerSecond (3× the key rate for Close), one for all the
+//     organisation's keys (Options.Keys) together. A 429 has
 //     {"error": {"message", "rate_reset", "rate_limit", "rate_window",
-//     "rate_limit_type", "rate_endpoint_group"}}, x-rate-limit-limit/
-//     -remaining/-reset and retry-after (reset rounded up); answered
-//     requests carry x-rate-limit-* too.
+//     "rate_limit_type" ("key" or "org"), "rate_endpoint_group"}},
+//     x-rate-limit-limit/-remaining/-reset and retry-after (reset rounded
+//     up); answered requests carry x-rate-limit-* for the limit they are
+//     closest to hitting, reset in decimal seconds ("0.870663").
 //   - x-http-method-override on POST, with "_params" for GETs; x-tz-offset
 //     for dates in queries.
 //   - Exports: POST /export/lead/ {query, format, type, fields,
@@ -84,6 +89,11 @@
 //     retry-after (the doc's "stricter (unpredictable)" case). The RateLimit
 //     header (limit=N, remaining=R, reset=S) is added though the doc does
 //     not show it. A bare 429 has no body and no headers at all.
+//   - One endpoint group for every endpoint. A window starts with the first
+//     request after the last one ended; refused requests do not count.
+//     Without Faults.Window the limits are token buckets (as for the other
+//     fakes): x-rate-limit-limit is the burst, -reset the time until the
+//     bucket is full again, and rate_window 1.
 //   - A state file that cannot be read is never overwritten: Save fails
 //     until Reset.
 //   - Exports: each read of a job (GET /export/{id}/ or GET /export/) moves

@@ -190,10 +190,9 @@ func (f *Fake) createExport(c *call) {
 			j.docs = 0
 		}
 	} else {
-		// The data is taken when the export is queued.
-		docs := f.data.exportDocs(f.data.search(q), req.typ, j.Fields)
-		j.docs = len(docs)
-		j.file, err = gzipDocs(len(docs), func(i int) any { return docs[i] })
+		// The data is taken when the export is queued, and compressed a
+		// document at a time.
+		j.docs, j.file, err = f.data.exportFile(f.data.search(q), req.typ, j.Fields)
 	}
 	if err == nil {
 		f.exports[j.ID] = j
@@ -207,21 +206,26 @@ func (f *Fake) createExport(c *call) {
 	writeJSON(c.w, http.StatusOK, out)
 }
 
-// exportDocs renders the documents of an export of the leads ids.
-func (s *store) exportDocs(ids []string, typ string, fields []string) []map[string]any {
-	var out []map[string]any
-	for _, id := range ids {
-		l := s.render(s.leads[id])
-		switch typ {
-		case "leads":
-			out = append(out, pick(exportLead(l), fields))
-		case "contacts":
-			for _, ct := range l.Contacts {
-				out = append(out, pick(ct.wire(false), fields))
-			}
+// exportFile renders the documents of an export of the leads in slots
+// (their contacts for type contacts, none for lead_opps) one at a time
+// into a gzip file, and counts them.
+func (s *store) exportFile(slots []slot, typ string, fields []string) (int, []byte, error) {
+	var doc func(i int) any
+	n := 0
+	switch typ {
+	case "leads":
+		n = len(slots)
+		doc = func(i int) any { return pick(exportLead(s.render(s.leads[slots[i]])), fields) }
+	case "contacts":
+		var contacts []slot
+		for _, at := range slots {
+			contacts = append(contacts, s.leads[at].contacts...)
 		}
+		n = len(contacts)
+		doc = func(i int) any { return pick(s.renderContact(s.contacts[contacts[i]]).wire(false), fields) }
 	}
-	return out
+	file, err := gzipDocs(n, doc)
+	return n, file, err
 }
 
 // exportLead is a lead as an export writes it: the API's form plus the
@@ -246,16 +250,19 @@ func writeDocs(w io.Writer, n int, doc func(int) any) error {
 	zw := gzip.NewWriter(w)
 	bw := bufio.NewWriterSize(zw, 64<<10)
 	_, _ = bw.WriteString("[")
+	// One buffer for every document: Marshal would make garbage of each.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for i := range n {
 		if i > 0 {
 			_ = bw.WriteByte(',')
 		}
 		_ = bw.WriteByte('\n')
-		b, err := json.Marshal(doc(i))
-		if err != nil {
+		buf.Reset()
+		if err := enc.Encode(doc(i)); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		if _, err := bw.Write(b); err != nil {
+		if _, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}

@@ -245,7 +245,7 @@ func TestGeneratedRange(t *testing.T) {
 		var want []int
 		for i := range n {
 			l := s.genLead(i)
-			if q.root.match(&s, &leadRec{lead: l}) {
+			if q.root.match(&s, newLeadRec(l, 0, nil)) {
 				want = append(want, i)
 			}
 		}

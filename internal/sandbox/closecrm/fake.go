@@ -1,7 +1,6 @@
 package closecrm
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,13 +36,9 @@ const maxBody = 10 << 20
 // concurrent use. Its records live in memory and, when Options.StatePath is
 // set, in a JSON file saved atomically.
 type Fake struct {
-	key  string
+	keys []string // the organisation's API keys
 	now  func() time.Time
 	gate *sandbox.Gate
-
-	rateMu  sync.Mutex
-	faults  sandbox.Faults
-	windows map[string]*window
 
 	mu        sync.Mutex
 	data      store
@@ -65,20 +60,16 @@ var _ sandbox.Fake = (*Fake)(nil)
 // Save fail rather than overwrite it (Reset clears that).
 func New(opt sandbox.Options) *Fake {
 	f := &Fake{
-		key:     opt.APIKey,
+		keys:    opt.Keys(),
 		now:     opt.Now,
-		faults:  opt.Faults,
-		windows: map[string]*window{},
 		exports: map[string]*exportJob{},
 		maxSkip: DefaultMaxSkip,
-	}
-	if f.key == "" {
-		f.key = sandbox.DefaultKey
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
 	f.gate = sandbox.NewGate(http.HandlerFunc(f.serveAPI), basicUser, f.limited, opt.Faults)
+	f.gate.SetOrgKeys(f.keys)
 	f.saver = sandbox.NewSaver(opt.StatePath, f.snapshot)
 	f.data = newStore(f.clock())
 	f.data.saver = f.saver
@@ -95,16 +86,9 @@ func (f *Fake) Gate() *sandbox.Gate { return f.gate }
 // BasePath is "/api/v1".
 func (f *Fake) BasePath() string { return basePath }
 
-// SetFaults changes the Gate's faults and the rate numbers the fake reports
-// in its headers and 429 bodies. Prefer it to Gate().SetFaults, whose rate
-// the fake cannot see.
-func (f *Fake) SetFaults(fl sandbox.Faults) {
-	f.rateMu.Lock()
-	f.faults = fl
-	f.windows = map[string]*window{}
-	f.rateMu.Unlock()
-	f.gate.SetFaults(fl)
-}
+// SetFaults changes the Gate's faults, as Gate().SetFaults does: the rate
+// headers and 429 bodies report what the Gate counts.
+func (f *Fake) SetFaults(fl sandbox.Faults) { f.gate.SetFaults(fl) }
 
 // SetMaxSkip changes the largest _skip the lists accept (DefaultMaxSkip).
 func (f *Fake) SetMaxSkip(n int) {
@@ -139,14 +123,14 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, pass, ok := r.BasicAuth()
-	if !ok || pass != "" || subtle.ConstantTimeCompare([]byte(user), []byte(f.key)) != 1 {
+	if !ok || pass != "" || !sandbox.KeyIn(f.keys, user) {
 		// Close answers 401 for a missing or wrong key; the body shape is
 		// not documented, the {"error": …} form is the one it uses elsewhere.
 		w.Header().Set("WWW-Authenticate", `Basic realm="Close API"`)
 		writeError(w, http.StatusUnauthorized, "The API key is missing or invalid.")
 		return
 	}
-	f.rateHeaders(w, user)
+	rateHeaders(w, r)
 
 	path, ok := strings.CutPrefix(r.URL.Path, basePath+"/")
 	// Every documented URL ends in "/"; without it the sandbox answers 404

@@ -228,20 +228,26 @@ func (s *store) recheck(obj string, cf *CustomField) {
 		return out, true
 	}
 	if obj == objLead {
-		for id, r := range s.leads {
-			if nv, ok := fix(r.lead.Custom); ok {
-				l := r.lead
+		for i, r := range s.leads {
+			if r == nil || r.more == nil {
+				continue
+			}
+			l := r.toLead()
+			if nv, ok := fix(l.Custom); ok {
 				l.Custom = nv
-				s.leads[id] = &leadRec{lead: l, contacts: r.contacts, seq: r.seq}
+				s.leads[i] = newLeadRec(l, r.slot, r.contacts)
 			}
 		}
 		return
 	}
-	for id, r := range s.contacts {
-		if nv, ok := fix(r.c.Custom); ok {
-			c := r.c
+	for i, r := range s.contacts {
+		if r == nil || r.more == nil {
+			continue
+		}
+		c := s.toContact(r)
+		if nv, ok := fix(c.Custom); ok {
 			c.Custom = nv
-			s.contacts[id] = &contactRec{c: c, seq: r.seq}
+			s.contacts[i] = newContactRec(c, r.slot, r.lead)
 		}
 	}
 }

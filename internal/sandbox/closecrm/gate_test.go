@@ -3,11 +3,14 @@ package closecrm
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +128,117 @@ func TestInjected5xxAndTimeoutAfterStore(t *testing.T) {
 	leads := e.fake.Leads()
 	if len(leads) != 1 || leads[0].Name != "Timed Out Inc" {
 		t.Errorf("after the timeout the store holds %v; the work should be done", leads)
+	}
+}
+
+// Close's documented limits: fixed 1-second windows, a per-key limit and
+// an organisation limit 3× higher across every key. Answered requests show
+// the limit they are closest to; a 429 names the one hit.
+func TestRateLimitWindowsKeyAndOrg(t *testing.T) {
+	keys := []string{"key-a", "key-b"}
+	e := start(t, sandbox.Options{APIKeys: keys, Faults: sandbox.Faults{
+		RatePerSecond: 2, OrgRatePerSecond: 3, Window: time.Second}})
+	now := time.Unix(1_700_000_000, 0)
+	e.fake.Gate().SetClock(func() time.Time { return now })
+	as := func(key string) resp {
+		r := e.doWith("GET", "/me/", nil, func(r *http.Request) { r.SetBasicAuth(key, "") })
+		now = now.Add(129_337 * time.Microsecond)
+		return r
+	}
+	type head struct{ limit, remaining, reset string }
+	heads := func(r resp) head {
+		return head{r.header.Get("X-Rate-Limit-Limit"), r.header.Get("X-Rate-Limit-Remaining"), r.header.Get("X-Rate-Limit-Reset")}
+	}
+	steps := []struct {
+		key    string
+		status int
+		want   head
+	}{
+		{"key-a", 200, head{"2", "1", "1.000000"}},
+		{"key-a", 200, head{"2", "0", "0.870663"}},
+		{"key-a", 429, head{"2", "0", "0.741326"}}, // the key's own limit
+		{"key-b", 200, head{"3", "0", "0.611989"}}, // the org's last request: closer than key-b's
+		{"key-b", 429, head{"3", "0", "0.482652"}}, // the org's limit
+	}
+	var last resp
+	for i, st := range steps {
+		last = as(st.key)
+		if last.status != st.status || heads(last) != st.want {
+			t.Errorf("request %d (%s): %d %+v, want %d %+v", i, st.key, last.status, heads(last), st.status, st.want)
+		}
+	}
+	if at(last.body, "error", "rate_limit_type") != "org" || at(last.body, "error", "rate_limit") != 3.0 ||
+		at(last.body, "error", "rate_window") != 1.0 || at(last.body, "error", "rate_reset") != 0.482652 ||
+		at(last.body, "error", "rate_endpoint_group") == nil || last.header.Get("Retry-After") != "1" {
+		t.Errorf("org 429: %s, Retry-After %q", last.raw, last.header.Get("Retry-After"))
+	}
+	// A new window for both.
+	now = now.Add(time.Second)
+	if r := as("key-b"); r.status != 200 || heads(r) != (head{"2", "1", "1.000000"}) {
+		t.Errorf("next window: %d %+v", r.status, heads(r))
+	}
+	// The default key is not one of the organisation's.
+	if r := as(sandbox.DefaultKey); r.status != http.StatusUnauthorized {
+		t.Errorf("a key outside Options.APIKeys: %d", r.status)
+	}
+	st := e.fake.Gate().KeyStats()
+	if st["key-a"] != (sandbox.KeyStats{Requests: 3, Limited: 1}) || st["key-b"] != (sandbox.KeyStats{Requests: 3, Limited: 1, OrgLimited: 1}) {
+		t.Errorf("key stats %+v", st)
+	}
+}
+
+// Counting is exact under concurrency: 200 requests at once on one key in
+// one window get exactly the limit answered, through the real server.
+func TestRateLimitConcurrentExact(t *testing.T) {
+	e := start(t, sandbox.Options{Faults: sandbox.Faults{RatePerSecond: 40, OrgRatePerSecond: 120, Window: time.Second}})
+	now := time.Unix(1_700_000_000, 0)
+	e.fake.Gate().SetClock(func() time.Time { return now }) // one window throughout
+	var wg sync.WaitGroup
+	var ok, limited, bare atomic.Int32
+	for range 200 {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", e.url+"/me/", nil)
+			req.SetBasicAuth(e.key, "")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			switch res.StatusCode {
+			case http.StatusOK:
+				ok.Add(1)
+			case http.StatusTooManyRequests:
+				limited.Add(1)
+				if len(body) == 0 || res.Header.Get("Retry-After") == "" || res.Header.Get("X-Rate-Limit-Reset") == "" {
+					bare.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 40 || limited.Load() != 160 {
+		t.Fatalf("200 concurrent requests: %d answered, %d limited; want 40 and 160", ok.Load(), limited.Load())
+	}
+	// "Each 429 response is guaranteed to have the x-rate-limit-reset
+	// header set as well as the retry-after header."
+	if bare.Load() != 0 {
+		t.Errorf("%d of the 429s lack the body or the reset headers", bare.Load())
+	}
+}
+
+// The fake accepts every key of Options.Keys, and no other.
+func TestSeveralAPIKeys(t *testing.T) {
+	f := New(sandbox.Options{APIKey: "key-a", APIKeys: []string{"key-b"}})
+	defer f.Close()
+	for key, want := range map[string]int{"key-a": 200, "key-b": 200, sandbox.DefaultKey: 401, "": 401} {
+		req := httptest.NewRequest("GET", basePath+"/me/", nil)
+		req.SetBasicAuth(key, "")
+		w := httptest.NewRecorder()
+		f.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("key %q: %d, want %d", key, w.Code, want)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func (f *Fake) listLeads(c *call) {
 		writeJSON(c.w, http.StatusOK, ListBody[map[string]any]{HasMore: end < total, TotalResults: &total, Data: data})
 		return
 	}
-	var ids []string
+	var ids []slot
 	if raw == "" {
 		ids = f.data.liveLeads()
 	} else {
@@ -157,8 +157,8 @@ func (f *Fake) listLeads(c *call) {
 	start := min(pg.skip, total)
 	end := min(start+pg.limit, total)
 	data := make([]map[string]any, 0, end-start)
-	for _, id := range ids[start:end] {
-		data = append(data, pick(f.data.render(f.data.leads[id]).wire(), pg.fields))
+	for _, i := range ids[start:end] {
+		data = append(data, pick(f.data.render(f.data.leads[i]).wire(), pg.fields))
 	}
 	f.mu.Unlock()
 	writeJSON(c.w, http.StatusOK, ListBody[map[string]any]{HasMore: end < total, TotalResults: &total, Data: data})
@@ -171,7 +171,7 @@ func (f *Fake) getLead(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.leads[id]
+	r := f.data.lead(id)
 	var out map[string]any
 	if r != nil {
 		out = pick(f.data.render(r).wire(), pg.fields)
@@ -216,20 +216,21 @@ func (f *Fake) updateLead(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.leads[id]
+	r := f.data.lead(id)
 	if r == nil {
 		f.mu.Unlock()
 		writeErr(c.w, errNotFound)
 		return
 	}
-	l, _, err := f.data.leadInput(r.lead, c.body, true)
+	base := r.toLead()
+	l, _, err := f.data.leadInput(base, c.body, true)
 	if err != nil {
 		f.mu.Unlock()
 		writeErr(c.w, err)
 		return
 	}
 	// date_updated moves only when something changed (the doc is silent).
-	if !reflect.DeepEqual(l, r.lead) {
+	if !reflect.DeepEqual(l, base) {
 		r = f.data.replaceLead(r, l, f.clock())
 	}
 	out := pick(f.data.render(r).wire(), pg.fields)
@@ -243,7 +244,7 @@ func (f *Fake) deleteLead(c *call, id string) {
 		return
 	}
 	f.mu.Lock()
-	r := f.data.leads[id]
+	r := f.data.lead(id)
 	if r != nil {
 		f.data.removeLead(r)
 	}

@@ -36,22 +36,22 @@ func (n notExpr) match(s *store, r *leadRec) bool { return !n.e.match(s, r) }
 func (t termExpr) match(s *store, r *leadRec) bool {
 	switch t.key {
 	case "name":
-		return strings.EqualFold(r.lead.Name, t.value)
+		return strings.EqualFold(r.name, t.value)
 	case "status":
 		st, ok := s.statusByLabel(t.value)
-		return ok && r.lead.StatusID == st.ID
+		return ok && r.statusID == st.ID
 	case "email_address":
-		return s.byEmail[t.value][r.lead.ID] > 0
+		return s.byEmail.has(t.value, r.slot)
 	case "phone":
-		return s.byPhone[t.value][r.lead.ID] > 0
+		return s.byPhone.has(t.value, r.slot)
 	}
 	return false
 }
 
 func (d dateExpr) match(_ *store, r *leadRec) bool {
-	t := r.lead.DateCreated.Time
+	t := fromMicros(r.created).Time
 	if d.field == "updated" {
-		t = r.lead.DateUpdated.Time
+		t = fromMicros(r.updated).Time
 	}
 	rising, falling := d.parts(t)
 	return rising && falling
@@ -90,57 +90,56 @@ func (d dateExpr) parts(t time.Time) (rising, falling bool) {
 
 func (sortExpr) match(*store, *leadRec) bool { return true }
 
-// candidates narrows e to a set of lead ids through the indexes; ok is
-// false when e needs a scan.
-func (s *store) candidates(e expr) (ids map[string]int, ok bool) {
+// candidates narrows e to a set of leads through the indexes (no slot
+// twice, in no particular order); ok is false when e needs a scan.
+func (s *store) candidates(e expr) (leads []slot, ok bool) {
 	switch x := e.(type) {
 	case termExpr:
 		switch x.key {
 		case "email_address":
-			return s.byEmail[x.value], true
+			return s.byEmail.leads(x.value), true
 		case "phone":
-			return s.byPhone[x.value], true
+			return s.byPhone.leads(x.value), true
 		case "name":
-			return s.byName[strings.ToLower(x.value)], true
+			return s.byName.leads(strings.ToLower(x.value)), true
 		}
 	case andExpr:
 		found := false
 		for _, sub := range x {
-			if c, ok := s.candidates(sub); ok && (!found || len(c) < len(ids)) {
-				ids, found = c, true
+			if c, ok := s.candidates(sub); ok && (!found || len(c) < len(leads)) {
+				leads, found = c, true
 			}
 		}
-		return ids, found
+		return leads, found
 	case orExpr:
-		union := map[string]int{}
+		var union []slot
 		for _, sub := range x {
 			c, ok := s.candidates(sub)
 			if !ok {
 				return nil, false
 			}
-			for id := range c {
-				union[id] = 1
-			}
+			union = append(union, c...)
 		}
-		return union, true
+		slices.Sort(union)
+		return slices.Compact(union), true
 	}
 	return nil, false
 }
 
-// search returns the ids of the leads matching q, in q's order (creation
-// order by default).
-func (s *store) search(q query) []string {
+// search returns the slots of the leads matching q, in q's order
+// (creation order by default).
+func (s *store) search(q query) []slot {
 	var recs []*leadRec
 	if c, ok := s.candidates(q.root); ok {
-		for id := range c {
-			if r := s.leads[id]; r != nil && q.root.match(s, r) {
+		for _, i := range c {
+			if r := s.leads[i]; r != nil && q.root.match(s, r) {
 				recs = append(recs, r)
 			}
 		}
-		slices.SortFunc(recs, func(a, b *leadRec) int { return cmp.Compare(a.seq, b.seq) })
+		slices.SortFunc(recs, func(a, b *leadRec) int { return cmp.Compare(a.slot, b.slot) })
 	} else {
-		for _, id := range s.liveLeads() {
-			if r := s.leads[id]; q.root.match(s, r) {
+		for _, i := range s.liveLeads() {
+			if r := s.leads[i]; q.root.match(s, r) {
 				recs = append(recs, r)
 			}
 		}
@@ -149,11 +148,11 @@ func (s *store) search(q query) []string {
 		key := func(r *leadRec) string {
 			switch q.sort.field {
 			case "created":
-				return r.lead.DateCreated.UTC().Format(timeLayout)
+				return fromMicros(r.created).Format(timeLayout)
 			case "updated":
-				return r.lead.DateUpdated.UTC().Format(timeLayout)
+				return fromMicros(r.updated).Format(timeLayout)
 			}
-			return strings.ToLower(r.lead.Name)
+			return strings.ToLower(r.name)
 		}
 		slices.SortStableFunc(recs, func(a, b *leadRec) int {
 			c := strings.Compare(key(a), key(b))
@@ -163,21 +162,21 @@ func (s *store) search(q query) []string {
 			return c
 		})
 	}
-	ids := make([]string, len(recs))
+	out := make([]slot, len(recs))
 	for i, r := range recs {
-		ids[i] = r.lead.ID
+		out[i] = r.slot
 	}
-	return ids
+	return out
 }
 
 // queryCache keeps recent search results while nothing changes, so paging
 // through a scanned search is not quadratic.
 type queryCache struct {
 	version uint64
-	results map[string][]string
+	results map[string][]slot
 }
 
-func (c *queryCache) get(version uint64, key string) ([]string, bool) {
+func (c *queryCache) get(version uint64, key string) ([]slot, bool) {
 	if c.version != version {
 		c.version, c.results = version, nil
 	}
@@ -185,9 +184,9 @@ func (c *queryCache) get(version uint64, key string) ([]string, bool) {
 	return ids, ok
 }
 
-func (c *queryCache) put(key string, ids []string) {
+func (c *queryCache) put(key string, ids []slot) {
 	if c.results == nil || len(c.results) >= 16 {
-		c.results = map[string][]string{}
+		c.results = map[string][]slot{}
 	}
 	c.results[key] = ids
 }

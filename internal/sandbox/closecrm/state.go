@@ -3,9 +3,11 @@ package closecrm
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/crmload/crmload/internal/sandbox"
 )
 
 // stateFile is what Save writes: leads with their contacts nested, the
@@ -44,15 +46,17 @@ type savedContact struct {
 	DateUpdated time.Time      `json:"date_updated"`
 }
 
-func saveLead(r *leadRec, contacts map[string]*contactRec) savedLead {
-	l := r.lead
+// saveLead is r as the state file holds it, contacts (taken from the
+// contacts table by slot) nested.
+func saveLead(r *leadRec, contacts []*contactRec) savedLead {
+	l := r.toLead()
 	out := savedLead{
 		ID: l.ID, Name: l.Name, Description: l.Description, URL: l.URL, StatusID: l.StatusID,
 		Addresses: l.Addresses, Custom: l.Custom, DateCreated: l.DateCreated.Time, DateUpdated: l.DateUpdated.Time,
 	}
-	for _, cid := range r.contacts {
-		if cr := contacts[cid]; cr != nil {
-			c := cr.c
+	for _, at := range r.contacts {
+		if cr := contacts[at]; cr != nil {
+			c := cr.toContact(l.ID)
 			out.Contacts = append(out.Contacts, savedContact{
 				ID: c.ID, Name: c.Name, Title: c.Title, Emails: c.Emails, Phones: c.Phones, URLs: c.URLs,
 				Custom: c.Custom, DateCreated: c.DateCreated.Time, DateUpdated: c.DateUpdated.Time,
@@ -64,111 +68,167 @@ func saveLead(r *leadRec, contacts map[string]*contactRec) savedLead {
 
 func (sl savedLead) lead() Lead {
 	return Lead{
-		ID: sl.ID, OrganizationID: orgID, Name: sl.Name, Description: sl.Description, URL: sl.URL,
+		ID: sl.ID, Name: sl.Name, Description: sl.Description, URL: sl.URL,
 		StatusID: sl.StatusID, Addresses: sl.Addresses, Custom: sl.Custom,
-		CreatedBy: userID, UpdatedBy: userID, DateCreated: Time{sl.DateCreated}, DateUpdated: Time{sl.DateUpdated},
+		DateCreated: Time{sl.DateCreated}, DateUpdated: Time{sl.DateUpdated},
 	}
 }
 
-func (sc savedContact) contact(leadID string) Contact {
+func (sc savedContact) contact() Contact {
 	return Contact{
-		ID: sc.ID, LeadID: leadID, OrganizationID: orgID, Name: sc.Name, Title: sc.Title,
+		ID: sc.ID, Name: sc.Name, Title: sc.Title,
 		Emails: sc.Emails, Phones: sc.Phones, URLs: sc.URLs, Custom: sc.Custom,
-		CreatedBy: userID, UpdatedBy: userID, DateCreated: Time{sc.DateCreated}, DateUpdated: Time{sc.DateUpdated},
+		DateCreated: Time{sc.DateCreated}, DateUpdated: Time{sc.DateUpdated},
 	}
 }
 
-// load reads the state file into an empty store. A file that will not load
-// leaves the store empty; the saver then never overwrites it.
+// load reads the state file into the empty store, a lead at a time. A file
+// that will not load leaves the store empty; the saver then never
+// overwrites it.
 func (f *Fake) load() {
-	var st *stateFile
-	if f.saver.Load(&st) != nil || st == nil {
+	s := newStore(f.clock())
+	var order []string
+	var fieldsGiven bool
+	var leadFields, contactFields []CustomField
+	err := f.saver.LoadStream(func(r io.Reader) error {
+		return sandbox.ReadObject(r, func(name string, dec *json.Decoder) error {
+			switch name {
+			case "leads":
+				return sandbox.ReadArray(dec, func(dec *json.Decoder) error {
+					var sl savedLead
+					if err := dec.Decode(&sl); err != nil {
+						return err
+					}
+					s.loadLead(sl)
+					return nil
+				})
+			case "contact_order":
+				return sandbox.ReadArray(dec, func(dec *json.Decoder) error {
+					var id string
+					err := dec.Decode(&id)
+					order = append(order, id)
+					return err
+				})
+			case "lead_custom_fields", "contact_custom_fields":
+				dst := &leadFields
+				if name == "contact_custom_fields" {
+					dst = &contactFields
+				}
+				if err := dec.Decode(dst); err != nil {
+					return err
+				}
+				fieldsGiven = fieldsGiven || *dst != nil
+				return nil
+			}
+			var skip json.RawMessage
+			return dec.Decode(&skip)
+		})
+	})
+	if err != nil || len(s.leads) == 0 && !fieldsGiven {
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := &f.data
-	if st.LeadFields != nil || st.ContactFields != nil {
+	if fieldsGiven {
 		s.fields = map[string][]*CustomField{}
-		for _, cf := range st.LeadFields {
+		for _, cf := range leadFields {
 			s.fields[objLead] = append(s.fields[objLead], &cf)
 		}
-		for _, cf := range st.ContactFields {
+		for _, cf := range contactFields {
 			s.fields[objContact] = append(s.fields[objContact], &cf)
 		}
 	}
-	contactSeq := map[string]int{}
-	for i, id := range st.ContactOrder {
-		contactSeq[id] = i
-	}
-	var loaded []*contactRec
-	for _, sl := range st.Leads {
-		l := sl.lead()
-		s.seq++
-		r := &leadRec{lead: l, seq: s.seq}
-		for _, sc := range sl.Contacts {
-			s.seq++
-			cr := &contactRec{c: sc.contact(l.ID), seq: s.seq}
-			s.contacts[sc.ID] = cr
-			s.indexContact(&cr.c, 1)
-			r.contacts = append(r.contacts, sc.ID)
-			loaded = append(loaded, cr)
+	// Contacts keep their saved global order; any the order misses go
+	// last, in the order they were read.
+	placed := make([]bool, len(s.contacts))
+	for _, id := range order {
+		if i, ok := s.contByID[id]; ok && !placed[i] {
+			placed[i] = true
+			s.contOrder = append(s.contOrder, i)
 		}
-		s.leads[l.ID] = r
-		s.leadOrder = append(s.leadOrder, l.ID)
-		bump(s.byName, strings.ToLower(l.Name), l.ID, 1)
 	}
-	// Contacts keep their saved global order; any the order misses go last.
-	slices.SortStableFunc(loaded, func(a, b *contactRec) int {
-		ia, oka := contactSeq[a.c.ID]
-		ib, okb := contactSeq[b.c.ID]
-		switch {
-		case oka && okb:
-			return ia - ib
-		case oka:
-			return -1
-		case okb:
-			return 1
+	for i := range s.contacts {
+		if !placed[i] {
+			s.contOrder = append(s.contOrder, slot(i))
 		}
-		return 0
-	})
-	for _, cr := range loaded {
-		s.contOrder = append(s.contOrder, cr.c.ID)
 	}
 	s.version++
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s.saver = f.saver
+	f.data = s
+}
+
+// loadLead stores a lead read from the state file with its contacts.
+func (s *store) loadLead(sl savedLead) {
+	r := s.putLead(sl.lead(), nil)
+	for _, sc := range sl.Contacts {
+		r.contacts = append(r.contacts, s.putContact(sc.contact(), r.slot).slot)
+	}
 }
 
 // Save writes the records to Options.StatePath now (no-op without one).
 func (f *Fake) Save() error { return f.saver.Save() }
 
 // snapshot is what the saver writes. Records are immutable once stored, so
-// they are gathered under the lock and converted outside it.
+// pointers to them are gathered under the lock, and written outside it a
+// lead at a time.
 func (f *Fake) snapshot() any {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	s := &f.data
-	leads := make([]*leadRec, 0, len(s.leads))
-	for _, id := range s.liveLeads() {
-		leads = append(leads, s.leads[id])
+	live := s.liveLeads()
+	sn := stateSnapshot{leads: make([]*leadRec, len(live)), contacts: slices.Clone(s.contacts)}
+	for i, at := range live {
+		sn.leads[i] = s.leads[at]
 	}
-	contacts := make(map[string]*contactRec, len(s.contacts))
-	for id, c := range s.contacts {
-		contacts[id] = c
+	for _, at := range s.liveContacts() {
+		sn.order = append(sn.order, s.contacts[at].id)
 	}
-	order := slices.Clone(s.liveContacts())
-	st := stateFile{ContactOrder: order}
 	for _, cf := range s.fields[objLead] {
-		st.LeadFields = append(st.LeadFields, *cf)
+		sn.leadFields = append(sn.leadFields, *cf)
 	}
 	for _, cf := range s.fields[objContact] {
-		st.ContactFields = append(st.ContactFields, *cf)
+		sn.contactFields = append(sn.contactFields, *cf)
 	}
-	f.mu.Unlock()
+	return sn
+}
 
-	st.Leads = make([]savedLead, len(leads))
-	for i, r := range leads {
-		st.Leads[i] = saveLead(r, contacts)
+// stateSnapshot writes a stateFile, a lead at a time, so that a large state
+// never sits in memory whole.
+type stateSnapshot struct {
+	leads                     []*leadRec
+	contacts                  []*contactRec // by slot
+	order                     []string
+	leadFields, contactFields []CustomField
+}
+
+func (sn stateSnapshot) WriteJSON(w io.Writer) error {
+	parts := []struct {
+		name  string
+		write func() error
+	}{
+		{"leads", func() error {
+			return sandbox.WriteArray(w, len(sn.leads), func(i int) any { return saveLead(sn.leads[i], sn.contacts) })
+		}},
+		{"contact_order", func() error {
+			return sandbox.WriteArray(w, len(sn.order), func(i int) any { return sn.order[i] })
+		}},
+		{"lead_custom_fields", func() error { return json.NewEncoder(w).Encode(sn.leadFields) }},
+		{"contact_custom_fields", func() error { return json.NewEncoder(w).Encode(sn.contactFields) }},
 	}
-	return st
+	for i, p := range parts {
+		sep := ","
+		if i == 0 {
+			sep = "{"
+		}
+		if _, err := fmt.Fprintf(w, "%s%q:", sep, p.name); err != nil {
+			return err
+		}
+		if err := p.write(); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	_, err := io.WriteString(w, "}")
+	return err
 }
 
 // Close stops the background saver and saves. Unlike the other fakes, every
@@ -197,10 +257,10 @@ func (f *Fake) Reset() {
 func (f *Fake) Leads() []Lead {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ids := f.data.liveLeads()
-	out := make([]Lead, len(ids))
-	for i, id := range ids {
-		out[i] = f.data.render(f.data.leads[id])
+	live := f.data.liveLeads()
+	out := make([]Lead, len(live))
+	for i, at := range live {
+		out[i] = f.data.render(f.data.leads[at])
 	}
 	return out
 }
@@ -209,7 +269,7 @@ func (f *Fake) Leads() []Lead {
 func (f *Fake) Lead(id string) (Lead, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r := f.data.leads[id]
+	r := f.data.lead(id)
 	if r == nil {
 		return Lead{}, false
 	}
@@ -220,10 +280,10 @@ func (f *Fake) Lead(id string) (Lead, bool) {
 func (f *Fake) Contacts() []Contact {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ids := f.data.liveContacts()
-	out := make([]Contact, len(ids))
-	for i, id := range ids {
-		out[i] = f.data.renderContact(f.data.contacts[id])
+	live := f.data.liveContacts()
+	out := make([]Contact, len(live))
+	for i, at := range live {
+		out[i] = f.data.renderContact(f.data.contacts[at])
 	}
 	return out
 }
@@ -232,7 +292,7 @@ func (f *Fake) Contacts() []Contact {
 func (f *Fake) Contact(id string) (Contact, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r := f.data.contacts[id]
+	r := f.data.contact(id)
 	if r == nil {
 		return Contact{}, false
 	}

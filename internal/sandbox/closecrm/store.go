@@ -25,33 +25,20 @@ const (
 	objContact = "contact"
 )
 
-// leadRec is a stored lead. Records are never changed in place: an update
-// stores a new record, so a snapshot of pointers can be read without the lock.
-type leadRec struct {
-	lead     Lead     // Contacts and derived fields empty
-	contacts []string // contact ids, in creation order
-	seq      uint64   // creation order, the order of plain lists
-}
-
-// contactRec is a stored contact (immutable, like leadRec).
-type contactRec struct {
-	c   Contact
-	seq uint64
-}
-
 // store holds the records and their indexes; the Fake's mutex guards it.
 type store struct {
-	leads     map[string]*leadRec
-	leadOrder []string // creation order; may hold deleted ids until compacted
+	leads     []*leadRec // by slot; nil once deleted
+	leadByID  map[string]slot
+	leadOrder []slot // live leads in creation order; may hold deleted ones until compacted
 	leadGone  int
-	contacts  map[string]*contactRec
-	contOrder []string
+	contacts  []*contactRec
+	contByID  map[string]slot
+	contOrder []slot // live contacts in their global order (loaded files keep theirs)
 	contGone  int
-	seq       uint64
 
 	// Indexes for search: lower-case email, E.164 phone and lower-case
-	// lead name → lead id → how many entries point there.
-	byEmail, byPhone, byName map[string]map[string]int
+	// lead name → the leads holding it.
+	byEmail, byPhone, byName index
 
 	fields   map[string][]*CustomField // objLead / objContact → fields
 	statuses []Status
@@ -61,16 +48,15 @@ type store struct {
 }
 
 func newStore(now time.Time) store {
-	s := store{
-		leads:    map[string]*leadRec{},
-		contacts: map[string]*contactRec{},
-		byEmail:  map[string]map[string]int{},
-		byPhone:  map[string]map[string]int{},
-		byName:   map[string]map[string]int{},
+	return store{
+		leadByID: map[string]slot{},
+		contByID: map[string]slot{},
+		byEmail:  newIndex(),
+		byPhone:  newIndex(),
+		byName:   newIndex(),
 		statuses: defaultStatuses(),
+		fields:   defaultFields(now),
 	}
-	s.fields = defaultFields(now)
-	return s
 }
 
 // defaultStatuses are the doc's example lead statuses; the first is the
@@ -179,43 +165,38 @@ func (s *store) changed() {
 	s.saver.Changed()
 }
 
-// bump adds d to the index entry key → lead.
-func bump(idx map[string]map[string]int, key, lead string, d int) {
-	if key == "" {
-		return
+// lead returns the live lead with id, or nil.
+func (s *store) lead(id string) *leadRec {
+	if i, ok := s.leadByID[id]; ok {
+		return s.leads[i]
 	}
-	m := idx[key]
-	if m == nil {
-		m = map[string]int{}
-		idx[key] = m
-	}
-	m[lead] += d
-	if m[lead] <= 0 {
-		delete(m, lead)
-		if len(m) == 0 {
-			delete(idx, key)
-		}
-	}
+	return nil
 }
 
-func (s *store) indexContact(c *Contact, d int) {
-	for _, e := range c.Emails {
-		bump(s.byEmail, strings.ToLower(e.Email), c.LeadID, d)
+// contact returns the live contact with id, or nil.
+func (s *store) contact(id string) *contactRec {
+	if i, ok := s.contByID[id]; ok {
+		return s.contacts[i]
 	}
-	for _, p := range c.Phones {
-		bump(s.byPhone, p.Phone, c.LeadID, d)
+	return nil
+}
+
+func (s *store) indexContact(c *contactRec, d int32) {
+	for _, e := range c.emails {
+		s.byEmail.add(strings.ToLower(e.Email), c.lead, d)
+	}
+	for _, p := range c.phones {
+		s.byPhone.add(p.Phone, c.lead, d)
 	}
 }
 
 // render returns the lead as served: contacts filled in, derived fields
 // set, values of deleted custom fields dropped.
 func (s *store) render(r *leadRec) Lead {
-	l := r.lead
+	l := r.toLead()
 	l.Contacts = make([]Contact, 0, len(r.contacts))
-	for _, id := range r.contacts {
-		if c, ok := s.contacts[id]; ok {
-			l.Contacts = append(l.Contacts, s.renderContact(c))
-		}
+	for _, c := range r.contacts {
+		l.Contacts = append(l.Contacts, s.renderContact(s.contacts[c]))
 	}
 	if st, ok := s.statusByID(l.StatusID); ok {
 		l.StatusLabel = st.Label
@@ -230,7 +211,7 @@ func (s *store) render(r *leadRec) Lead {
 }
 
 func (s *store) renderContact(r *contactRec) Contact {
-	c := r.c
+	c := s.toContact(r)
 	c.Custom = s.liveCustom(objContact, c.Custom)
 	return c
 }
@@ -249,20 +230,20 @@ func (s *store) liveCustom(obj string, values map[string]any) map[string]any {
 	return out
 }
 
-// liveLeads returns the lead ids in creation order, compacting deletions.
+// liveLeads returns the lead slots in creation order, compacting deletions.
 // The slice belongs to the store: use it under the lock only.
-func (s *store) liveLeads() []string {
+func (s *store) liveLeads() []slot {
 	if s.leadGone > 0 {
-		s.leadOrder = slices.DeleteFunc(s.leadOrder, func(id string) bool { return s.leads[id] == nil })
+		s.leadOrder = slices.DeleteFunc(s.leadOrder, func(i slot) bool { return s.leads[i] == nil })
 		s.leadGone = 0
 	}
 	return s.leadOrder
 }
 
 // liveContacts is liveLeads for contacts.
-func (s *store) liveContacts() []string {
+func (s *store) liveContacts() []slot {
 	if s.contGone > 0 {
-		s.contOrder = slices.DeleteFunc(s.contOrder, func(id string) bool { return s.contacts[id] == nil })
+		s.contOrder = slices.DeleteFunc(s.contOrder, func(i slot) bool { return s.contacts[i] == nil })
 		s.contGone = 0
 	}
 	return s.contOrder
@@ -271,101 +252,114 @@ func (s *store) liveContacts() []string {
 // insertLead stores a new lead with its new contacts.
 func (s *store) insertLead(l Lead, contacts []Contact, now time.Time) *leadRec {
 	l.ID = newID("lead_")
-	l.OrganizationID, l.CreatedBy, l.UpdatedBy = orgID, userID, userID
 	l.DateCreated, l.DateUpdated = Time{now}, Time{now}
-	l.Contacts = nil
-	s.seq++
-	r := &leadRec{lead: l, seq: s.seq}
-	s.leads[l.ID] = r
-	s.leadOrder = append(s.leadOrder, l.ID)
-	bump(s.byName, strings.ToLower(l.Name), l.ID, 1)
+	r := s.putLead(l, nil)
 	for _, c := range contacts {
-		c.LeadID = l.ID
-		s.addContact(r, c, now)
+		r = s.addContact(r, c, now)
 	}
 	s.changed()
 	return r
 }
 
-// addContact stores a new contact under r (changed in place: r is new or
-// about to be replaced by the caller).
-func (s *store) addContact(r *leadRec, c Contact, now time.Time) *contactRec {
+// putLead stores a lead read from a state file or just made, in a new slot.
+func (s *store) putLead(l Lead, contacts []slot) *leadRec {
+	at := slot(len(s.leads))
+	r := newLeadRec(l, at, contacts)
+	s.leads = append(s.leads, r)
+	s.leadByID[r.id] = at
+	s.leadOrder = append(s.leadOrder, at)
+	s.byName.add(strings.ToLower(r.name), at, 1)
+	return r
+}
+
+// addContact stores a new contact under r and returns r's new record.
+func (s *store) addContact(r *leadRec, c Contact, now time.Time) *leadRec {
 	c.ID = newID("cont_")
-	c.OrganizationID, c.CreatedBy, c.UpdatedBy = orgID, userID, userID
 	c.DateCreated, c.DateUpdated = Time{now}, Time{now}
-	s.seq++
-	cr := &contactRec{c: c, seq: s.seq}
-	s.contacts[c.ID] = cr
-	s.contOrder = append(s.contOrder, c.ID)
-	r.contacts = append(r.contacts, c.ID)
-	s.indexContact(&cr.c, 1)
+	cr := s.putContact(c, r.slot)
+	s.contOrder = append(s.contOrder, cr.slot)
+	n := *r
+	n.contacts = append(slices.Clip(r.contacts), cr.slot)
+	s.leads[r.slot] = &n
+	return &n
+}
+
+// putContact stores a contact in a new slot (not in the global order: the
+// caller places it).
+func (s *store) putContact(c Contact, lead slot) *contactRec {
+	at := slot(len(s.contacts))
+	cr := newContactRec(c, at, lead)
+	s.contacts = append(s.contacts, cr)
+	s.contByID[cr.id] = at
+	s.indexContact(cr, 1)
 	return cr
 }
 
 // replaceLead stores l as the new version of r's lead.
 func (s *store) replaceLead(r *leadRec, l Lead, now time.Time) *leadRec {
-	l.DateUpdated, l.UpdatedBy = Time{now}, userID
-	bump(s.byName, strings.ToLower(r.lead.Name), l.ID, -1)
-	bump(s.byName, strings.ToLower(l.Name), l.ID, 1)
-	n := &leadRec{lead: l, contacts: r.contacts, seq: r.seq}
-	s.leads[l.ID] = n
+	l.DateUpdated = Time{now}
+	s.byName.add(strings.ToLower(r.name), r.slot, -1)
+	s.byName.add(strings.ToLower(l.Name), r.slot, 1)
+	n := newLeadRec(l, r.slot, r.contacts)
+	s.leads[r.slot] = n
 	s.changed()
 	return n
 }
 
-// touchLead marks a lead updated because one of its contacts changed; the
-// doc is silent, the sandbox does so that "updated >" searches see it.
-func (s *store) touchLead(id string, contacts []string, now time.Time) {
-	r := s.leads[id]
+// touchLead marks a lead updated because one of its contacts changed, and
+// gives it contacts; the doc is silent, the sandbox does so that "updated >"
+// searches see it.
+func (s *store) touchLead(at slot, contacts []slot, now time.Time) {
+	r := s.leads[at]
 	if r == nil {
 		return
 	}
-	l := r.lead
-	l.DateUpdated, l.UpdatedBy = Time{now}, userID
-	s.leads[id] = &leadRec{lead: l, contacts: contacts, seq: r.seq}
+	n := *r
+	n.contacts, n.updated = contacts, micros(Time{now})
+	s.leads[at] = &n
 }
 
 // removeLead deletes a lead and its contacts.
 func (s *store) removeLead(r *leadRec) {
-	for _, cid := range r.contacts {
-		if cr := s.contacts[cid]; cr != nil {
-			s.indexContact(&cr.c, -1)
-			delete(s.contacts, cid)
+	for _, c := range r.contacts {
+		if cr := s.contacts[c]; cr != nil {
+			s.indexContact(cr, -1)
+			delete(s.contByID, cr.id)
+			s.contacts[c] = nil
 			s.contGone++
 		}
 	}
-	bump(s.byName, strings.ToLower(r.lead.Name), r.lead.ID, -1)
-	delete(s.leads, r.lead.ID)
+	s.byName.add(strings.ToLower(r.name), r.slot, -1)
+	delete(s.leadByID, r.id)
+	s.leads[r.slot] = nil
 	s.leadGone++
 	s.changed()
 }
 
 // insertContact adds a contact to an existing lead.
 func (s *store) insertContact(c Contact, now time.Time) *contactRec {
-	old := s.leads[c.LeadID]
-	r := &leadRec{lead: old.lead, contacts: slices.Clone(old.contacts), seq: old.seq}
-	cr := s.addContact(r, c, now)
-	s.touchLead(c.LeadID, r.contacts, now)
+	r := s.addContact(s.lead(c.LeadID), c, now)
+	s.touchLead(r.slot, r.contacts, now)
 	s.changed()
-	return cr
+	return s.contacts[r.contacts[len(r.contacts)-1]]
 }
 
 // replaceContact stores c as the new version of cr's contact, moving it
 // when its lead_id changed.
 func (s *store) replaceContact(cr *contactRec, c Contact, now time.Time) *contactRec {
-	c.DateUpdated, c.UpdatedBy = Time{now}, userID
-	s.indexContact(&cr.c, -1)
-	n := &contactRec{c: c, seq: cr.seq}
-	s.contacts[c.ID] = n
-	s.indexContact(&n.c, 1)
-	if from := cr.c.LeadID; from != c.LeadID {
+	c.DateUpdated = Time{now}
+	to := s.leadByID[c.LeadID]
+	s.indexContact(cr, -1)
+	n := newContactRec(c, cr.slot, to)
+	s.contacts[cr.slot] = n
+	s.indexContact(n, 1)
+	if from := cr.lead; from != to {
 		if r := s.leads[from]; r != nil {
-			s.touchLead(from, slices.DeleteFunc(slices.Clone(r.contacts), func(x string) bool { return x == c.ID }), now)
+			s.touchLead(from, without(r.contacts, cr.slot), now)
 		}
-		r := s.leads[c.LeadID]
-		s.touchLead(c.LeadID, append(slices.Clone(r.contacts), c.ID), now)
+		s.touchLead(to, append(slices.Clip(s.leads[to].contacts), cr.slot), now)
 	} else {
-		s.touchLead(c.LeadID, s.leads[c.LeadID].contacts, now)
+		s.touchLead(to, s.leads[to].contacts, now)
 	}
 	s.changed()
 	return n
@@ -373,11 +367,17 @@ func (s *store) replaceContact(cr *contactRec, c Contact, now time.Time) *contac
 
 // removeContact deletes a contact.
 func (s *store) removeContact(cr *contactRec, now time.Time) {
-	s.indexContact(&cr.c, -1)
-	delete(s.contacts, cr.c.ID)
+	s.indexContact(cr, -1)
+	delete(s.contByID, cr.id)
+	s.contacts[cr.slot] = nil
 	s.contGone++
-	if r := s.leads[cr.c.LeadID]; r != nil {
-		s.touchLead(r.lead.ID, slices.DeleteFunc(slices.Clone(r.contacts), func(x string) bool { return x == cr.c.ID }), now)
+	if r := s.leads[cr.lead]; r != nil {
+		s.touchLead(r.slot, without(r.contacts, cr.slot), now)
 	}
 	s.changed()
+}
+
+// without returns a copy of list without x.
+func without(list []slot, x slot) []slot {
+	return slices.DeleteFunc(slices.Clone(list), func(y slot) bool { return y == x })
 }

@@ -192,7 +192,7 @@ func (s *store) contactInput(c *Contact, in map[string]json.RawMessage, update, 
 			t, ok := str(raw)
 			if !ok || t == "" {
 				v.add(k, "This field is required.")
-			} else if _, ok := s.leads[t]; !ok {
+			} else if s.lead(t) == nil {
 				v.add(k, "Lead does not exist.")
 			} else {
 				c.LeadID = t

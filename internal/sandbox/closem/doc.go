@@ -40,6 +40,7 @@
 //     matched by runsequence/scheduleappointment), 405 (not POST), 413 (body
 //     over 1 MiB) or 429 (rate limit).
 //   - The key is checked after the path and m, before the method and mode.
+//     Every key of Options.Keys (APIKey and APIKeys) is accepted.
 //     It is compared in constant time and never written back; no answer
 //     quotes the request URL.
 //   - Fields are read from the body only, as PHP's $_POST: url-encoded or

@@ -1,7 +1,6 @@
 package closem
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -17,7 +16,7 @@ const basePath = "/"
 
 // Fake is an in-process CLOSEM API. It is safe for concurrent use.
 type Fake struct {
-	key  string
+	keys []string
 	now  func() time.Time
 	gate *sandbox.Gate
 
@@ -31,13 +30,10 @@ type Fake struct {
 
 var _ sandbox.Fake = (*Fake)(nil)
 
-// New returns a CLOSEM fake accepting opt.APIKey (sandbox.DefaultKey when
-// empty), loading its records from opt.StatePath when that file exists.
+// New returns a CLOSEM fake accepting opt.Keys() (sandbox.DefaultKey when
+// none is given), loading its records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now}
-	if f.key == "" {
-		f.key = sandbox.DefaultKey
-	}
+	f := &Fake{keys: opt.Keys(), now: opt.Now}
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -66,7 +62,7 @@ func authOf(r *http.Request) string { return r.URL.Query().Get("auth") }
 
 func (f *Fake) authorized(r *http.Request) bool {
 	got := authOf(r)
-	return subtle.ConstantTimeCompare([]byte(got), []byte(f.key)) == 1
+	return sandbox.KeyIn(f.keys, got)
 }
 
 // limited answers a rate-limited request: 429 with the error body and a

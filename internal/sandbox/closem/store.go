@@ -16,9 +16,9 @@ const firstContactID = 1001
 // adds), so the indexes map to every holder, oldest first.
 type data struct {
 	contacts     map[int]*contactRec
-	order        []int            // contact ids, oldest first
-	byEmail      map[string][]int // lowercase email → contact ids
-	byPhone      map[string][]int // phoneKey → contact ids
+	order        []int   // contact ids, oldest first
+	byEmail      idIndex // lowercase email → contact ids
+	byPhone      idIndex // phoneKey → contact ids
 	runs         []runRec
 	appointments []appointmentRec
 	nextContact  int
@@ -29,20 +29,20 @@ type data struct {
 func newData(s state) *data {
 	d := &data{
 		contacts:    map[int]*contactRec{},
-		byEmail:     map[string][]int{},
-		byPhone:     map[string][]int{},
+		byEmail:     newIDIndex(),
+		byPhone:     newIDIndex(),
 		runs:        slices.Clone(s.Runs),
 		nextContact: max(s.NextContact, firstContactID),
 		nextRun:     max(s.NextRun, 1),
 		nextAppt:    max(s.NextAppointment, 1),
 	}
-	cs := slices.Clone(s.Contacts)
-	slices.SortFunc(cs, func(a, b contactRec) int { return a.ID - b.ID })
+	cs := slices.DeleteFunc(slices.Clone(s.Contacts), func(c *contactRec) bool { return c == nil })
+	slices.SortStableFunc(cs, func(a, b *contactRec) int { return a.ID - b.ID })
 	for _, c := range cs {
 		if _, dup := d.contacts[c.ID]; dup || c.ID <= 0 {
 			continue
 		}
-		d.addContact(&c)
+		d.addContact(c)
 		d.nextContact = max(d.nextContact, c.ID+1)
 	}
 	for _, r := range d.runs {
@@ -57,9 +57,9 @@ func newData(s state) *data {
 
 func (d *data) state() state {
 	s := state{NextContact: d.nextContact, NextRun: d.nextRun, NextAppointment: d.nextAppt,
-		Contacts: []contactRec{}, Runs: slices.Clone(d.runs), Appointments: slices.Clone(d.appointments)}
+		Contacts: make([]*contactRec, 0, len(d.order)), Runs: d.runs, Appointments: d.appointments}
 	for _, id := range d.order {
-		s.Contacts = append(s.Contacts, *d.contacts[id])
+		s.Contacts = append(s.Contacts, d.contacts[id])
 	}
 	return s
 }
@@ -81,21 +81,19 @@ func (d *data) newContact(now time.Time) *contactRec {
 // email or phone changes only between the two.
 func (d *data) index(c *contactRec) {
 	if c.Email != "" {
-		k := strings.ToLower(c.Email)
-		d.byEmail[k] = insertSorted(d.byEmail[k], c.ID)
+		d.byEmail.add(strings.ToLower(c.Email), c.ID)
 	}
 	if k := phoneKey(c.Phone); k != "" {
-		d.byPhone[k] = insertSorted(d.byPhone[k], c.ID)
+		d.byPhone.add(k, c.ID)
 	}
 }
 
 func (d *data) unindex(c *contactRec) {
 	if c.Email != "" {
-		k := strings.ToLower(c.Email)
-		d.byEmail[k] = remove(d.byEmail[k], c.ID)
+		d.byEmail.remove(strings.ToLower(c.Email), c.ID)
 	}
 	if k := phoneKey(c.Phone); k != "" {
-		d.byPhone[k] = remove(d.byPhone[k], c.ID)
+		d.byPhone.remove(k, c.ID)
 	}
 }
 
@@ -103,13 +101,13 @@ func (d *data) unindex(c *contactRec) {
 // with phone; nil when neither matches.
 func (d *data) find(email, phone string) *contactRec {
 	if email != "" {
-		if ids := d.byEmail[strings.ToLower(email)]; len(ids) > 0 {
-			return d.contacts[ids[0]]
+		if id, ok := d.byEmail.first(strings.ToLower(email)); ok {
+			return d.contacts[id]
 		}
 	}
 	if k := phoneKey(phone); k != "" {
-		if ids := d.byPhone[k]; len(ids) > 0 {
-			return d.contacts[ids[0]]
+		if id, ok := d.byPhone.first(k); ok {
+			return d.contacts[id]
 		}
 	}
 	return nil
@@ -125,12 +123,12 @@ type selector struct {
 func (d *data) match(sel selector) []int {
 	hit := map[int]bool{}
 	for _, e := range sel.emails {
-		for _, id := range d.byEmail[strings.ToLower(e)] {
+		for _, id := range d.byEmail.ids(strings.ToLower(e)) {
 			hit[id] = true
 		}
 	}
 	for _, p := range sel.phones {
-		for _, id := range d.byPhone[phoneKey(p)] {
+		for _, id := range d.byPhone.ids(phoneKey(p)) {
 			hit[id] = true
 		}
 	}
@@ -166,16 +164,70 @@ func phoneKey(p string) string {
 	return k
 }
 
-func insertSorted(ids []int, id int) []int {
-	i, found := slices.BinarySearch(ids, id)
-	if found {
-		return ids
-	}
-	return slices.Insert(ids, i, id)
+// idIndex maps a key to the contacts holding it, in ascending id (oldest
+// first). Most keys have one holder, which takes one map entry and no
+// allocation of its own.
+type idIndex struct {
+	one  map[string]int
+	many map[string][]int
 }
 
-func remove(ids []int, id int) []int {
-	return slices.DeleteFunc(ids, func(x int) bool { return x == id })
+func newIDIndex() idIndex { return idIndex{one: map[string]int{}, many: map[string][]int{}} }
+
+func (x idIndex) add(k string, id int) {
+	ids := x.many[k]
+	if first, ok := x.one[k]; ok {
+		if first == id {
+			return
+		}
+		delete(x.one, k)
+		ids = []int{first}
+	}
+	if len(ids) == 0 {
+		x.one[k] = id
+		return
+	}
+	if i, found := slices.BinarySearch(ids, id); !found {
+		x.many[k] = slices.Insert(ids, i, id)
+	}
+}
+
+func (x idIndex) remove(k string, id int) {
+	if first, ok := x.one[k]; ok {
+		if first == id {
+			delete(x.one, k)
+		}
+		return
+	}
+	ids := slices.DeleteFunc(x.many[k], func(y int) bool { return y == id })
+	switch len(ids) {
+	case 0:
+		delete(x.many, k)
+	case 1:
+		delete(x.many, k)
+		x.one[k] = ids[0]
+	default:
+		x.many[k] = ids
+	}
+}
+
+// first returns the oldest holder of k.
+func (x idIndex) first(k string) (int, bool) {
+	if id, ok := x.one[k]; ok {
+		return id, true
+	}
+	if ids := x.many[k]; len(ids) > 0 {
+		return ids[0], true
+	}
+	return 0, false
+}
+
+// ids returns the holders of k, oldest first; the slice is the index's.
+func (x idIndex) ids(k string) []int {
+	if id, ok := x.one[k]; ok {
+		return []int{id}
+	}
+	return x.many[k]
 }
 
 func overlaps(have, want []int) bool {

@@ -78,11 +78,13 @@ type appointmentRec struct {
 	Created    time.Time `json:"created"`
 }
 
+// state is the state file. Contacts are pointers, so that a save writes
+// the stored records without copying them.
 type state struct {
 	NextContact     int              `json:"next_contact"`
 	NextRun         int              `json:"next_run"`
 	NextAppointment int              `json:"next_appointment"`
-	Contacts        []contactRec     `json:"contacts"`
+	Contacts        []*contactRec    `json:"contacts"`
 	Runs            []runRec         `json:"runs"`
 	Appointments    []appointmentRec `json:"appointments"`
 }

@@ -1,6 +1,7 @@
 package closum
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -72,7 +73,7 @@ func (d *data) apply(c *contactRec, in contactInput, now time.Time) {
 		d.setEmail(c, *in.email)
 	}
 	if in.mobile != nil {
-		c.Mobile = *in.mobile
+		d.setMobile(c, *in.mobile)
 	}
 	if in.birthDate != nil {
 		c.BirthDate = *in.birthDate
@@ -84,15 +85,12 @@ func (d *data) apply(c *contactRec, in contactInput, now time.Time) {
 		c.ConsentSMS = *in.consentSMS
 	}
 	d.addTags(c, in.tags, now)
-	for id, val := range in.custom {
-		if val == nil {
-			delete(c.Custom, id)
-			continue
+	for _, id := range slices.Sorted(maps.Keys(in.custom)) {
+		if val := in.custom[id]; val == nil {
+			c.Custom = c.Custom.without(id)
+		} else {
+			c.Custom = c.Custom.set(id, *val)
 		}
-		if c.Custom == nil {
-			c.Custom = map[string]string{}
-		}
-		c.Custom[id] = *val
 	}
 }
 

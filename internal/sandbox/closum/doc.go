@@ -53,7 +53,8 @@
 //     missing route), a malformed JSON body HTTP 400, a page past the last
 //     HTTP 404 "Out of range page requested" (CakePHP's paginator); all with
 //     the error envelope and the matching code.
-//   - The key is checked before the route. It is never written back.
+//   - The key is checked before the route. It is never written back. Every
+//     key of Options.Keys (APIKey and APIKeys, one organisation) is accepted.
 //   - Rate limit (undocumented): HTTP 429, the error envelope with code 429
 //     and errors ["Too Many Requests"], Retry-After in whole seconds; the
 //     Gate's "bare" variant is a 429 with no body and no Retry-After, as a

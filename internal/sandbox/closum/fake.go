@@ -1,7 +1,6 @@
 package closum
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -26,7 +25,7 @@ const (
 
 // Fake is an in-process Closum API v2. It is safe for concurrent use.
 type Fake struct {
-	key  string
+	keys []string
 	now  func() time.Time
 	gate *sandbox.Gate
 	api  []route
@@ -41,13 +40,10 @@ type Fake struct {
 
 var _ sandbox.Fake = (*Fake)(nil)
 
-// New returns a Closum v2 fake accepting opt.APIKey (sandbox.DefaultKey when
-// empty), loading its records from opt.StatePath when that file exists.
+// New returns a Closum v2 fake accepting opt.Keys() (sandbox.DefaultKey when
+// none is given), loading its records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now, api: routes()}
-	if f.key == "" {
-		f.key = sandbox.DefaultKey
-	}
+	f := &Fake{keys: opt.Keys(), now: opt.Now, api: routes()}
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -79,7 +75,7 @@ func apiKeyOf(r *http.Request) string { return r.URL.Query().Get("api-key") }
 
 func (f *Fake) authorized(r *http.Request) bool {
 	got := apiKeyOf(r)
-	return subtle.ConstantTimeCompare([]byte(got), []byte(f.key)) == 1
+	return sandbox.KeyIn(f.keys, got)
 }
 
 // limited answers a rate-limited request. The collection documents no rate

@@ -40,7 +40,7 @@ func (f *Fake) renderLeadView(l *leadRec) leadView {
 		CustomFields: []customFieldValue{},
 	}
 	for _, fr := range f.d.fields {
-		if val, ok := c.Custom[fr.ID]; ok {
+		if val, ok := c.Custom.get(fr.ID); ok {
 			lv.CustomFields = append(lv.CustomFields, customFieldValue{FieldID: fr.ID, Var: fr.Var, Value: val})
 		}
 	}

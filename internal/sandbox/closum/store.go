@@ -18,6 +18,7 @@ type data struct {
 	contacts     map[string]*contactRec
 	contactOrder []string          // contact ids, oldest first
 	byEmail      map[string]string // lowercase email → contact id
+	byMobile     mobileIndex
 	leads        map[int]*leadRec
 	leadOrder    []int          // lead ids, oldest first
 	leadOf       map[string]int // contact id → lead id
@@ -34,8 +35,8 @@ type data struct {
 
 // seedFields are the custom fields a fresh sandbox has, so jobs mapping
 // custom.<label> work out of the box. Fixed ids keep state files stable.
-func seedFields(now time.Time) []fieldRec {
-	return []fieldRec{
+func seedFields(now time.Time) []*fieldRec {
+	return []*fieldRec{
 		{ID: "3f1c2a9e-6b1d-4c47-9a55-0d6e1f2a7b01", Label: "Lead Source", Var: "lead_source", Created: now},
 		{ID: "3f1c2a9e-6b1d-4c47-9a55-0d6e1f2a7b02", Label: "Favourite Colour", Var: "favourite_colour", Created: now},
 		{ID: "3f1c2a9e-6b1d-4c47-9a55-0d6e1f2a7b03", Label: "Company Name", Var: "company_name", Created: now},
@@ -46,6 +47,7 @@ func newData(s state) *data {
 	d := &data{
 		contacts:   map[string]*contactRec{},
 		byEmail:    map[string]string{},
+		byMobile:   mobileIndex{one: map[string]*contactRec{}, many: map[string][]*contactRec{}},
 		leads:      map[int]*leadRec{},
 		leadOf:     map[string]int{},
 		fieldByVar: map[string]*fieldRec{},
@@ -57,23 +59,27 @@ func newData(s state) *data {
 		nextSeq:    max(s.NextSeq, 1),
 	}
 	for _, fr := range s.Fields {
-		d.addField(fr)
+		if fr != nil {
+			d.addField(*fr)
+		}
 	}
 	for _, t := range s.Tags {
-		d.addTag(t)
+		if t != nil {
+			d.addTag(*t)
+		}
 	}
-	cs := slices.Clone(s.Contacts)
-	slices.SortFunc(cs, func(a, b contactRec) int { return a.Seq - b.Seq })
+	cs := slices.DeleteFunc(slices.Clone(s.Contacts), func(c *contactRec) bool { return c == nil })
+	slices.SortStableFunc(cs, func(a, b *contactRec) int { return a.Seq - b.Seq })
 	for _, c := range cs {
 		c.Tags = slices.DeleteFunc(c.Tags, func(id int) bool { return d.tags[id] == nil })
-		d.addContact(&c)
+		d.addContact(c)
 		d.nextSeq = max(d.nextSeq, c.Seq+1)
 	}
-	ls := slices.Clone(s.Leads)
-	slices.SortFunc(ls, func(a, b leadRec) int { return a.ID - b.ID })
+	ls := slices.DeleteFunc(slices.Clone(s.Leads), func(l *leadRec) bool { return l == nil })
+	slices.SortStableFunc(ls, func(a, b *leadRec) int { return a.ID - b.ID })
 	for _, l := range ls {
 		if _, ok := d.contacts[l.ContactID]; ok {
-			d.addLead(&l)
+			d.addLead(l)
 			d.nextLead = max(d.nextLead, l.ID+1)
 		}
 	}
@@ -82,17 +88,15 @@ func newData(s state) *data {
 
 func (d *data) state() state {
 	s := state{NextLead: d.nextLead, NextTag: d.nextTag, NextSeq: d.nextSeq}
-	for _, fr := range d.fields {
-		s.Fields = append(s.Fields, *fr)
-	}
+	s.Fields = d.fields
 	for _, id := range d.tagOrder {
-		s.Tags = append(s.Tags, *d.tags[id])
+		s.Tags = append(s.Tags, d.tags[id])
 	}
 	for _, id := range d.contactOrder {
-		s.Contacts = append(s.Contacts, *d.contacts[id])
+		s.Contacts = append(s.Contacts, d.contacts[id])
 	}
 	for _, id := range d.leadOrder {
-		s.Leads = append(s.Leads, *d.leads[id])
+		s.Leads = append(s.Leads, d.leads[id])
 	}
 	return s
 }
@@ -142,6 +146,7 @@ func (d *data) addContact(c *contactRec) {
 	if c.Email != "" {
 		d.byEmail[strings.ToLower(c.Email)] = c.ID
 	}
+	d.byMobile.add(c)
 }
 
 func (d *data) newContact(now time.Time) *contactRec {
@@ -172,6 +177,7 @@ func (d *data) removeContact(id string) {
 		d.removeLead(lid)
 	}
 	d.setEmail(c, "")
+	d.byMobile.remove(c)
 	delete(d.contacts, id)
 	d.contactOrder = slices.DeleteFunc(d.contactOrder, func(x string) bool { return x == id })
 }
@@ -180,15 +186,68 @@ func (d *data) contactByEmail(email string) *contactRec {
 	return d.contacts[d.byEmail[strings.ToLower(email)]]
 }
 
-// contactByMobile scans: mobile numbers are not unique across contacts
-// with different emails, so there is no index; the oldest match wins.
+// contactByMobile returns the oldest contact with mobile: mobile numbers
+// are not unique across contacts with different emails.
 func (d *data) contactByMobile(mobile string) *contactRec {
-	for _, id := range d.contactOrder {
-		if c := d.contacts[id]; c.Mobile == mobile {
-			return c
-		}
+	if c, ok := d.byMobile.one[mobile]; ok {
+		return c
+	}
+	if cs := d.byMobile.many[mobile]; len(cs) > 0 {
+		return cs[0]
 	}
 	return nil
+}
+
+// setMobile changes a contact's mobile and its index entry.
+func (d *data) setMobile(c *contactRec, mobile string) {
+	d.byMobile.remove(c)
+	c.Mobile = mobile
+	d.byMobile.add(c)
+}
+
+// mobileIndex maps a mobile number to the contacts holding it, oldest
+// (lowest Seq) first. Most numbers have one holder, which takes one map
+// entry and no allocation of its own.
+type mobileIndex struct {
+	one  map[string]*contactRec
+	many map[string][]*contactRec
+}
+
+func (x mobileIndex) add(c *contactRec) {
+	if c.Mobile == "" {
+		return
+	}
+	cs := x.many[c.Mobile]
+	if first, ok := x.one[c.Mobile]; ok {
+		delete(x.one, c.Mobile)
+		cs = []*contactRec{first}
+	}
+	if len(cs) == 0 {
+		x.one[c.Mobile] = c
+		return
+	}
+	i, _ := slices.BinarySearchFunc(cs, c, func(a, b *contactRec) int { return a.Seq - b.Seq })
+	x.many[c.Mobile] = slices.Insert(cs, i, c)
+}
+
+func (x mobileIndex) remove(c *contactRec) {
+	if c.Mobile == "" {
+		return
+	}
+	if x.one[c.Mobile] == c {
+		delete(x.one, c.Mobile)
+		return
+	}
+	cs := slices.DeleteFunc(x.many[c.Mobile], func(y *contactRec) bool { return y == c })
+	switch len(cs) {
+	case 0:
+		delete(x.many, c.Mobile)
+	case 1:
+		delete(x.many, c.Mobile)
+		x.one[c.Mobile] = cs[0]
+	default:
+		x.many[c.Mobile] = cs
+	}
 }
 
 func (d *data) addLead(l *leadRec) {
@@ -237,9 +296,9 @@ func (d *data) tagNames(c *contactRec) []string {
 // customByVar returns a contact's custom values keyed by field var.
 func (d *data) customByVar(c *contactRec) map[string]string {
 	m := make(map[string]string, len(c.Custom))
-	for id, v := range c.Custom {
-		if fr, ok := d.fieldByID[id]; ok {
-			m[fr.Var] = v
+	for _, x := range c.Custom {
+		if fr, ok := d.fieldByID[x.id]; ok {
+			m[fr.Var] = x.value
 		}
 	}
 	return m

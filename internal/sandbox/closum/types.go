@@ -1,6 +1,11 @@
 package closum
 
-import "time"
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+)
 
 // Wire types: the JSON the collection's saved responses show, field for
 // field and in the same order.
@@ -177,17 +182,17 @@ type tagIDRef struct {
 // Stored records: the state file's shape, not part of the API.
 
 type contactRec struct {
-	ID           string            `json:"id"`
-	Seq          int               `json:"seq"` // creation order, for sorting
-	Name         string            `json:"name,omitempty"`
-	Email        string            `json:"email,omitempty"`
-	Mobile       string            `json:"mobile,omitempty"`
-	BirthDate    string            `json:"birth_date,omitempty"`
-	ConsentEmail bool              `json:"consent_email"`
-	ConsentSMS   bool              `json:"consent_sms"`
-	Tags         []int             `json:"tags,omitempty"`
-	Custom       map[string]string `json:"custom,omitempty"` // field id → value
-	Created      time.Time         `json:"created"`
+	ID           string       `json:"id"`
+	Seq          int          `json:"seq"` // creation order, for sorting
+	Name         string       `json:"name,omitempty"`
+	Email        string       `json:"email,omitempty"`
+	Mobile       string       `json:"mobile,omitempty"`
+	BirthDate    string       `json:"birth_date,omitempty"`
+	ConsentEmail bool         `json:"consent_email"`
+	ConsentSMS   bool         `json:"consent_sms"`
+	Tags         []int        `json:"tags,omitempty"`
+	Custom       customValues `json:"custom,omitempty"` // field id → value
+	Created      time.Time    `json:"created"`
 }
 
 type leadRec struct {
@@ -215,12 +220,66 @@ type tagRec struct {
 	Created time.Time `json:"created"`
 }
 
+// state is the state file. Its lists hold pointers, so that a save
+// writes the stored records without copying them.
 type state struct {
-	NextLead int          `json:"next_lead"`
-	NextTag  int          `json:"next_tag"`
-	NextSeq  int          `json:"next_seq"`
-	Contacts []contactRec `json:"contacts"`
-	Leads    []leadRec    `json:"leads"`
-	Fields   []fieldRec   `json:"fields"`
-	Tags     []tagRec     `json:"tags"`
+	NextLead int           `json:"next_lead"`
+	NextTag  int           `json:"next_tag"`
+	NextSeq  int           `json:"next_seq"`
+	Contacts []*contactRec `json:"contacts"`
+	Leads    []*leadRec    `json:"leads"`
+	Fields   []*fieldRec   `json:"fields"`
+	Tags     []*tagRec     `json:"tags"`
+}
+
+// customValues are a contact's custom field values, by field id, in the
+// order they were first set: a few pairs in a slice take a tenth of the
+// memory of a map. In JSON they are an object, as the map was.
+type customValues []customValue
+
+type customValue struct{ id, value string }
+
+func (c customValues) get(id string) (string, bool) {
+	for _, x := range c {
+		if x.id == id {
+			return x.value, true
+		}
+	}
+	return "", false
+}
+
+func (c customValues) set(id, value string) customValues {
+	for i, x := range c {
+		if x.id == id {
+			c[i].value = value
+			return c
+		}
+	}
+	return append(c, customValue{id, value})
+}
+
+func (c customValues) without(id string) customValues {
+	return slices.DeleteFunc(c, func(x customValue) bool { return x.id == id })
+}
+
+// MarshalJSON writes the values as an object, keys sorted as for a map.
+func (c customValues) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string, len(c))
+	for _, x := range c {
+		m[x.id] = x.value
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the object MarshalJSON writes.
+func (c *customValues) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*c = nil
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		*c = append(*c, customValue{id, m[id]})
+	}
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/crmload/crmload/internal/sandbox"
 )
 
 // DefaultTokenTTL is the documented token lifetime: "expires_in": 604800
@@ -71,7 +73,7 @@ func (f *Fake) issueToken(w http.ResponseWriter, r *http.Request, _ int) {
 	pw, _ := body["api_pw"].(string)
 	// Both compared in full whatever the first says, so timing tells nothing.
 	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(f.user)) == 1
-	pwOK := subtle.ConstantTimeCompare([]byte(pw), []byte(f.password)) == 1
+	pwOK := sandbox.KeyIn(f.passwords, pw)
 	if !userOK || !pwOK {
 		f.fail(w, r, http.StatusUnauthorized, "Invalid username or password")
 		return

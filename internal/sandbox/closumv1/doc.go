@@ -56,7 +56,9 @@
 //     not authorized to access that location." (the same for all, as
 //     JwtAuth does); wrong credentials get 401 "Invalid username or
 //     password". Routing comes before auth (404/405 need no token). Tokens
-//     are kept in memory only: a restarted sandbox wants a new login.
+//     are kept in memory only: a restarted sandbox wants a new login. The
+//     password is the API key: Options.Password and every Options.APIKeys
+//     entry log in as the one user.
 //   - Creates answer HTTP 201 (Crud's add action), reads and PUTs 200.
 //   - Bodies must be Content-Type application/json holding one JSON
 //     object ("absolutely correct JSON"); anything else is 400.

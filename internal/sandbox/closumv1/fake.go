@@ -23,11 +23,12 @@ const (
 
 // Fake is an in-process Closum API v1. It is safe for concurrent use.
 type Fake struct {
-	user, password string
-	now            func() time.Time
-	gate           *sandbox.Gate
-	api            []route
-	secret         []byte // signs tokens; new per Fake, so tokens never outlive it
+	user      string
+	passwords []string // api_pw values accepted
+	now       func() time.Time
+	gate      *sandbox.Gate
+	api       []route
+	secret    []byte // signs tokens; new per Fake, so tokens never outlive it
 
 	tokMu  sync.Mutex
 	tokens map[string]tokenRec
@@ -45,16 +46,16 @@ type Fake struct {
 var _ sandbox.Fake = (*Fake)(nil)
 
 // New returns a Closum v1 fake accepting opt.Username and opt.Password
-// (sandbox.DefaultUser and sandbox.DefaultKey when empty), loading its
+// (sandbox.DefaultUser and sandbox.DefaultKey when empty), or any of
+// opt.APIKeys as the password, loading its
 // records from opt.StatePath when that file exists.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{user: opt.Username, password: opt.Password, now: opt.Now,
+	// The password plays the API key's part; extra keys are more passwords.
+	pw := sandbox.Options{APIKey: opt.Password, APIKeys: opt.APIKeys}.Keys()
+	f := &Fake{user: opt.Username, passwords: pw, now: opt.Now,
 		api: routes(), tokens: map[string]tokenRec{}, ttl: DefaultTokenTTL, secret: make([]byte, 32)}
 	if f.user == "" {
 		f.user = sandbox.DefaultUser
-	}
-	if f.password == "" {
-		f.password = sandbox.DefaultKey
 	}
 	if f.now == nil {
 		f.now = time.Now

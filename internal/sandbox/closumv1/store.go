@@ -14,15 +14,15 @@ type people struct {
 	nextOptIn int
 }
 
-func newPeople(recs []leadRec, next, nextOptIn int) *people {
+func newPeople(recs []*leadRec, next, nextOptIn int) *people {
 	p := &people{recs: map[int]*leadRec{}, next: max(next, 1), nextOptIn: max(nextOptIn, 1)}
-	rs := slices.Clone(recs)
-	slices.SortFunc(rs, func(a, b leadRec) int { return a.ID - b.ID })
+	rs := slices.DeleteFunc(slices.Clone(recs), func(r *leadRec) bool { return r == nil })
+	slices.SortStableFunc(rs, func(a, b *leadRec) int { return a.ID - b.ID })
 	for _, r := range rs {
 		if _, dup := p.recs[r.ID]; dup || r.ID <= 0 {
 			continue
 		}
-		p.add(&r)
+		p.add(r)
 		if r.OptIn != nil {
 			p.nextOptIn = max(p.nextOptIn, r.OptIn.ID+1)
 		}
@@ -44,10 +44,10 @@ func (p *people) list() []*leadRec {
 	return out
 }
 
-func (p *people) state() []leadRec {
-	out := make([]leadRec, 0, len(p.order))
+func (p *people) state() []*leadRec {
+	out := make([]*leadRec, 0, len(p.order))
 	for _, id := range p.order {
-		out = append(out, *p.recs[id])
+		out = append(out, p.recs[id])
 	}
 	return out
 }
@@ -74,8 +74,8 @@ type data struct {
 
 // seedContactTypes is what a fresh sandbox has, so the doc's example
 // ("contact_type_id": "1") works out of the box.
-func seedContactTypes(now time.Time) []contactTypeRec {
-	return []contactTypeRec{{ID: 1, Label: "My Sample Contact Type", Created: now}}
+func seedContactTypes(now time.Time) []*contactTypeRec {
+	return []*contactTypeRec{{ID: 1, Label: "My Sample Contact Type", Created: now}}
 }
 
 func newData(s state) *data {
@@ -89,25 +89,19 @@ func newData(s state) *data {
 		contactTypes: map[int]*contactTypeRec{},
 		nextType:     max(s.NextContactType, 1),
 	}
-	es := slices.Clone(s.Emails)
-	slices.SortFunc(es, func(a, b emailRec) int { return a.ID - b.ID })
-	for _, e := range es {
+	for _, e := range byID(s.Emails, func(e *emailRec) int { return e.ID }) {
 		if _, dup := d.emails[e.ID]; !dup && e.ID > 0 {
-			d.addEmail(&e)
+			d.addEmail(e)
 		}
 	}
-	ps := slices.Clone(s.Phones)
-	slices.SortFunc(ps, func(a, b phoneRec) int { return a.ID - b.ID })
-	for _, p := range ps {
+	for _, p := range byID(s.Phones, func(p *phoneRec) int { return p.ID }) {
 		if _, dup := d.phones[p.ID]; !dup && p.ID > 0 {
-			d.addPhone(&p)
+			d.addPhone(p)
 		}
 	}
-	ts := slices.Clone(s.ContactTypes)
-	slices.SortFunc(ts, func(a, b contactTypeRec) int { return a.ID - b.ID })
-	for _, t := range ts {
+	for _, t := range byID(s.ContactTypes, func(t *contactTypeRec) int { return t.ID }) {
 		if _, dup := d.contactTypes[t.ID]; !dup && t.ID > 0 {
-			d.addContactType(&t)
+			d.addContactType(t)
 		}
 	}
 	return d
@@ -121,15 +115,22 @@ func (d *data) state() state {
 		Leads: d.leads.state(), Unqualified: d.unqualified.state(),
 	}
 	for _, id := range d.emailOrder {
-		s.Emails = append(s.Emails, *d.emails[id])
+		s.Emails = append(s.Emails, d.emails[id])
 	}
 	for _, id := range d.phoneOrder {
-		s.Phones = append(s.Phones, *d.phones[id])
+		s.Phones = append(s.Phones, d.phones[id])
 	}
 	for _, id := range d.typeOrder {
-		s.ContactTypes = append(s.ContactTypes, *d.contactTypes[id])
+		s.ContactTypes = append(s.ContactTypes, d.contactTypes[id])
 	}
 	return s
+}
+
+// byID returns the records of a state file without nils, sorted by id.
+func byID[T any](recs []*T, id func(*T) int) []*T {
+	out := slices.DeleteFunc(slices.Clone(recs), func(r *T) bool { return r == nil })
+	slices.SortStableFunc(out, func(a, b *T) int { return id(a) - id(b) })
+	return out
 }
 
 func (d *data) addEmail(e *emailRec) {

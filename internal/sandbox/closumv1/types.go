@@ -221,17 +221,19 @@ type contactTypeRec struct {
 	Created time.Time `json:"created"`
 }
 
+// state is the state file. Its lists hold pointers, so that a save
+// writes the stored records without copying them.
 type state struct {
-	NextLead        int              `json:"next_lead"`
-	NextUnqualified int              `json:"next_unqualified"`
-	NextEmail       int              `json:"next_email"`
-	NextPhone       int              `json:"next_phone"`
-	NextLeadOptIn   int              `json:"next_lead_opt_in"`
-	NextUnqOptIn    int              `json:"next_unqualified_opt_in"`
-	NextContactType int              `json:"next_contact_type"`
-	Leads           []leadRec        `json:"leads"`
-	Unqualified     []leadRec        `json:"unqualified_leads"`
-	Emails          []emailRec       `json:"emails"`
-	Phones          []phoneRec       `json:"phones"`
-	ContactTypes    []contactTypeRec `json:"contact_types"`
+	NextLead        int               `json:"next_lead"`
+	NextUnqualified int               `json:"next_unqualified"`
+	NextEmail       int               `json:"next_email"`
+	NextPhone       int               `json:"next_phone"`
+	NextLeadOptIn   int               `json:"next_lead_opt_in"`
+	NextUnqOptIn    int               `json:"next_unqualified_opt_in"`
+	NextContactType int               `json:"next_contact_type"`
+	Leads           []*leadRec        `json:"leads"`
+	Unqualified     []*leadRec        `json:"unqualified_leads"`
+	Emails          []*emailRec       `json:"emails"`
+	Phones          []*phoneRec       `json:"phones"`
+	ContactTypes    []*contactTypeRec `json:"contact_types"`
 }

@@ -122,29 +122,29 @@ type contactQuery struct {
 }
 
 // contactSortKey returns the sort key for an accepted sortBy value.
-func contactSortKey(sortBy string) (func(*Contact) string, bool) {
-	lower := func(get func(*Contact) *string) func(*Contact) string {
-		return func(c *Contact) string { return strings.ToLower(str(get(c))) }
+func contactSortKey(sortBy string) (func(*contactRec) string, bool) {
+	lower := func(field int) func(*contactRec) string {
+		return func(r *contactRec) string { return strings.ToLower(r.fields.text(field)) }
 	}
 	switch sortBy {
 	case "id":
-		return func(*Contact) string { return "" }, true // ties fall back to the ID
+		return func(*contactRec) string { return "" }, true // ties fall back to the ID
 	case "fullName":
-		return lower(func(c *Contact) *string { return c.FullName }), true
+		return lower(fieldFullName), true
 	case "firstName":
-		return lower(func(c *Contact) *string { return c.FirstName }), true
+		return lower(fieldFirstName), true
 	case "lastName":
-		return lower(func(c *Contact) *string { return c.LastName }), true
+		return lower(fieldLastName), true
 	case "mainEmail":
-		return lower(func(c *Contact) *string { return c.MainEmail }), true
+		return lower(fieldMainEmail), true
 	case "city":
-		return lower(func(c *Contact) *string { return c.City }), true
+		return lower(fieldCity), true
 	case "country":
-		return lower(func(c *Contact) *string { return c.Country }), true
+		return lower(fieldCountry), true
 	case "createdAt":
-		return func(c *Contact) string { return c.CreatedAt }, true
+		return func(r *contactRec) string { return r.created }, true
 	case "updatedAt":
-		return func(c *Contact) string { return c.UpdatedAt }, true
+		return func(r *contactRec) string { return r.updated }, true
 	}
 	return nil, false
 }
@@ -220,7 +220,7 @@ func (f *Fake) answerContacts(w http.ResponseWriter, q contactQuery) {
 			order = []int64{id}
 		}
 	case q.email != "":
-		order = s.sorted(slices.Collect(maps.Keys(s.byEmail[q.email])), q)
+		order = s.sorted(s.byEmail.ids(q.email), q)
 	case len(q.listIDs) > 0:
 		seen := map[int64]bool{}
 		for _, l := range q.listIDs {
@@ -255,8 +255,17 @@ func (f *Fake) answerContacts(w http.ResponseWriter, q contactQuery) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// keep reports whether c passes the filters of q.
-func (q contactQuery) keep(s *store, c *Contact) bool {
+// keep reports whether r passes the filters of q.
+func (q contactQuery) keep(s *store, r *contactRec) bool {
+	in := func(l int64) bool { _, ok := s.members[l][r.id]; return ok }
+	if len(q.listIDs) > 0 && !slices.ContainsFunc(q.listIDs, in) || slices.ContainsFunc(q.notListIDs, in) {
+		return false
+	}
+	if q.id == 0 && q.phone == "" && q.email == "" && q.gender == "" && q.lastContact == "" &&
+		q.lastCampaign == "" && q.isValid == nil && q.isTest == nil && q.comm == "" && q.search == "" {
+		return true // no need to unpack the record
+	}
+	c := r.contact()
 	switch {
 	case q.id != 0 && c.ID != q.id,
 		q.phone != "" && !slices.Contains(c.PhoneNumbers, q.phone),
@@ -270,11 +279,7 @@ func (q contactQuery) keep(s *store, c *Contact) bool {
 		q.search != "" && !matches(c, q.search):
 		return false
 	}
-	in := func(l int64) bool { _, ok := s.members[l][c.ID]; return ok }
-	if len(q.listIDs) > 0 && !slices.ContainsFunc(q.listIDs, in) {
-		return false
-	}
-	return !slices.ContainsFunc(q.notListIDs, in)
+	return true
 }
 
 // matches is the search filter: a case-insensitive substring of the names,

@@ -34,6 +34,7 @@
 //   - Error bodies: every error example is empty, so errors carry a Spring
 //     Boot-style JSON body {timestamp,status,error,message,path}; clients
 //     should rely on the status only. 401 says "Missing or invalid API key".
+//     Every key of Options.Keys (APIKey and APIKeys) is accepted.
 //     An imitated path with another method is 405 with an Allow header.
 //   - 429 is not documented: the fake answers like bucket4j-spring-boot-starter,
 //     {"message":"Too many requests!"} with X-Rate-Limit-Retry-After-Seconds

@@ -2,7 +2,6 @@ package qlara
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +28,7 @@ const maxBody = 8 << 20
 
 // Fake is the Qlara Platform API sandbox. It is safe for concurrent use.
 type Fake struct {
-	key  string
+	keys []string
 	now  func() time.Time
 	path string // state file; "" keeps records in memory only
 	gate *sandbox.Gate
@@ -52,12 +51,9 @@ var _ sandbox.Fake = (*Fake)(nil)
 // opt.StatePath when it exists; a file that cannot be read is moved aside to
 // StatePath+".corrupt" (see LoadErr) and the fake starts empty.
 func New(opt sandbox.Options) *Fake {
-	f := &Fake{key: opt.APIKey, now: opt.Now, path: opt.StatePath}
-	f.saver = sandbox.NewSaver(f.path, sandbox.EncodeLocked(&f.mu, f.records))
+	f := &Fake{keys: opt.Keys(), now: opt.Now, path: opt.StatePath}
+	f.saver = sandbox.NewSaver(f.path, f.snapshot)
 	f.st = newStore(f.saver)
-	if f.key == "" {
-		f.key = sandbox.DefaultKey
-	}
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -158,7 +154,7 @@ func allowed(m *http.ServeMux, r *http.Request) []string {
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, basePath+"/") || r.URL.Path == basePath {
 		got := r.Header.Get("X-API-Key")
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(f.key)) != 1 {
+		if got == "" || !sandbox.KeyIn(f.keys, got) {
 			writeError(w, r, &apiError{http.StatusUnauthorized, "Missing or invalid API key"})
 			return
 		}

@@ -1,7 +1,9 @@
 package qlara
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -25,11 +27,48 @@ type stateFile struct {
 	Exports       []*exportJob   `json:"exports"`
 }
 
-// load reads the state file into a fresh store. A file that cannot be read
-// is renamed aside so the next Save does not destroy it.
+// savedState is the stateFile Save writes: the same JSON, but the
+// contacts are the stored records, each expanded only as it is written.
+type savedState struct {
+	Version       int            `json:"version"`
+	NextContactID int64          `json:"nextContactId"`
+	NextListID    int64          `json:"nextListId"`
+	NextAssocID   int64          `json:"nextAssociationId"`
+	NextExportID  int64          `json:"nextExportId"`
+	Contacts      []savedContact `json:"contacts"`
+	Lists         []*ContactList `json:"lists"`
+	Associations  []Association  `json:"associations"`
+	Exports       []*exportJob   `json:"exports"`
+}
+
+// savedContact writes a record as the Contact it stands for.
+type savedContact struct{ r *contactRec }
+
+func (c savedContact) MarshalJSON() ([]byte, error) { return json.Marshal(c.r.contact()) }
+
+// load reads the state file into a fresh store, a contact at a time. A
+// file that cannot be read is renamed aside so the next Save does not
+// destroy it.
 func (f *Fake) load() error {
 	var sf stateFile
-	err := sandbox.LoadJSON(f.path, &sf)
+	s := newStore(nil) // loading is not a change to save
+	err := sandbox.LoadStream(f.path, func(r io.Reader) error {
+		return sandbox.ReadObject(r, func(name string, dec *json.Decoder) error {
+			if name != "contacts" {
+				return sandbox.DecodeField(dec, &sf, name)
+			}
+			return sandbox.ReadArray(dec, func(dec *json.Decoder) error {
+				var c *Contact
+				if err := dec.Decode(&c); err != nil || c == nil {
+					return err
+				}
+				c.ListIDs = nil
+				s.index(c)
+				s.nextContact = max(s.nextContact, c.ID+1)
+				return nil
+			})
+		})
+	})
 	if err == nil && sf.Version != 0 && sf.Version != stateVersion {
 		err = fmt.Errorf("unknown state version %d", sf.Version)
 	}
@@ -39,16 +78,10 @@ func (f *Fake) load() error {
 		}
 		return fmt.Errorf("load qlara sandbox (moved to %s.corrupt): %w", f.path, err)
 	}
-	s := newStore(nil) // loading is not a change to save
 	s.nextContact = max(s.nextContact, sf.NextContactID)
 	s.nextList = max(s.nextList, sf.NextListID)
 	s.nextAssoc = max(s.nextAssoc, sf.NextAssocID)
 	s.nextExport = max(s.nextExport, sf.NextExportID)
-	for _, c := range sf.Contacts {
-		c.ListIDs = nil
-		s.index(c)
-		s.nextContact = max(s.nextContact, c.ID+1)
-	}
 	for _, l := range sf.Lists {
 		s.lists[l.ID] = l
 		s.nextList = max(s.nextList, l.ID+1)
@@ -70,15 +103,25 @@ func (f *Fake) load() error {
 	return nil
 }
 
-// records is what the saver writes; the caller holds f.mu.
-func (f *Fake) records() any {
+// snapshot is what the saver writes: the records, gathered under the lock
+// and written outside it (see records).
+func (f *Fake) snapshot() any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.records()
+}
+
+// records is the state to save; the caller holds f.mu. Contacts and lists
+// are never changed in place, so pointers to them are enough; export jobs
+// change as they are polled, so they are copied.
+func (f *Fake) records() savedState {
 	s := f.st
-	sf := stateFile{Version: stateVersion, NextContactID: s.nextContact, NextListID: s.nextList,
+	sf := savedState{Version: stateVersion, NextContactID: s.nextContact, NextListID: s.nextList,
 		NextAssocID: s.nextAssoc, NextExportID: s.nextExport,
-		Contacts: make([]*Contact, 0, len(s.contacts)), Lists: make([]*ContactList, 0, len(s.lists)),
+		Contacts: make([]savedContact, 0, len(s.contacts)), Lists: make([]*ContactList, 0, len(s.lists)),
 		Associations: make([]Association, 0, len(s.assocs)), Exports: make([]*exportJob, 0, len(s.exports))}
 	for _, id := range slices.Sorted(maps.Keys(s.contacts)) {
-		sf.Contacts = append(sf.Contacts, s.contacts[id])
+		sf.Contacts = append(sf.Contacts, savedContact{s.contacts[id]})
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.lists)) {
 		sf.Lists = append(sf.Lists, s.lists[id])
@@ -87,7 +130,8 @@ func (f *Fake) records() any {
 		sf.Associations = append(sf.Associations, s.assocs[id])
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.exports)) {
-		sf.Exports = append(sf.Exports, s.exports[id])
+		j := *s.exports[id]
+		sf.Exports = append(sf.Exports, &j)
 	}
 	return sf
 }
@@ -130,11 +174,11 @@ func (f *Fake) Contact(id int64) (Contact, bool) {
 func (f *Fake) SeedContact(in ContactFields) (Contact, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.st.createContact(cloneFields(in), f.now())
+	r, err := f.st.createContact(cloneFields(in), f.now())
 	if err != nil {
 		return Contact{}, fmt.Errorf("seed qlara contact: %w", err)
 	}
-	return cloneContact(f.st.view(c)), nil
+	return cloneContact(f.st.view(r)), nil
 }
 
 // Lists returns every contact list (deleted ones included), by ID.

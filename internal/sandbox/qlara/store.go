@@ -43,19 +43,20 @@ func notFound(format string, a ...any) error {
 }
 
 // store holds the records and their indexes. Its methods assume the Fake's
-// mutex is held. Stored *Contact and *ContactList values are never modified
-// in place (a write stores a new value), so a reader may encode a value it
-// copied out under the lock after releasing it.
+// mutex is held. Stored *contactRec and *ContactList values are never
+// modified in place (a write stores a new value), so a reader may encode a
+// value it copied out under the lock after releasing it.
 type store struct {
 	nextContact, nextList, nextAssoc, nextExport int64
 
-	contacts map[int64]*Contact // ListIDs left nil; derived on output
+	contacts map[int64]*contactRec
+	days     map[string]string // the dates records share (see newRec)
 	lists    map[int64]*ContactList
 	assocs   map[int64]Association
 	members  map[int64]map[int64]int64 // list ID → contact ID → association ID
 	memberOf map[int64]map[int64]int64 // contact ID → list ID → association ID
 	byPhone  map[string]int64          // phone numbers are unique (409)
-	byEmail  map[string]map[int64]struct{}
+	byEmail  emailIndex
 	exports  map[int64]*exportJob
 
 	sortCache map[string][]int64 // contact IDs in a listing order; dropped on any change
@@ -66,10 +67,10 @@ func newStore(saver *sandbox.Saver) *store {
 	return &store{saver: saver,
 		nextContact: firstContactID, nextList: firstListID,
 		nextAssoc: firstAssocID, nextExport: firstExportID,
-		contacts: map[int64]*Contact{}, lists: map[int64]*ContactList{},
+		contacts: map[int64]*contactRec{}, days: map[string]string{}, lists: map[int64]*ContactList{},
 		assocs: map[int64]Association{}, members: map[int64]map[int64]int64{},
 		memberOf: map[int64]map[int64]int64{}, byPhone: map[string]int64{},
-		byEmail: map[string]map[int64]struct{}{}, exports: map[int64]*exportJob{},
+		byEmail: emailIndex{one: map[string]int64{}, many: map[string][]int64{}}, exports: map[int64]*exportJob{},
 	}
 }
 
@@ -225,38 +226,88 @@ func (s *store) phoneConflict(phones []string, self int64) error {
 	return nil
 }
 
-func (s *store) index(c *Contact) {
-	s.contacts[c.ID] = c
-	for _, p := range c.PhoneNumbers {
-		s.byPhone[p] = c.ID
-	}
-	for _, e := range c.EmailAddresses {
-		if s.byEmail[e] == nil {
-			s.byEmail[e] = map[int64]struct{}{}
-		}
-		s.byEmail[e][c.ID] = struct{}{}
-	}
-	s.touch()
+// emailIndex maps an email address to the contacts holding it (addresses
+// need not be unique). Almost every address belongs to one contact, which
+// takes one map entry and no allocation of its own.
+type emailIndex struct {
+	one  map[string]int64
+	many map[string][]int64
 }
 
-func (s *store) unindex(c *Contact) {
-	delete(s.contacts, c.ID)
-	for _, p := range c.PhoneNumbers {
-		if s.byPhone[p] == c.ID {
+func (x emailIndex) add(email string, id int64) {
+	if first, ok := x.one[email]; ok {
+		if first != id {
+			delete(x.one, email)
+			x.many[email] = []int64{first, id}
+		}
+		return
+	}
+	if ids, ok := x.many[email]; ok {
+		if !slices.Contains(ids, id) {
+			x.many[email] = append(ids, id)
+		}
+		return
+	}
+	x.one[email] = id
+}
+
+func (x emailIndex) remove(email string, id int64) {
+	if first, ok := x.one[email]; ok {
+		if first == id {
+			delete(x.one, email)
+		}
+		return
+	}
+	ids := slices.DeleteFunc(x.many[email], func(y int64) bool { return y == id })
+	switch len(ids) {
+	case 0:
+		delete(x.many, email)
+	case 1:
+		delete(x.many, email)
+		x.one[email] = ids[0]
+	default:
+		x.many[email] = ids
+	}
+}
+
+// ids returns the contacts holding email, in no particular order.
+func (x emailIndex) ids(email string) []int64 {
+	if id, ok := x.one[email]; ok {
+		return []int64{id}
+	}
+	return slices.Clone(x.many[email])
+}
+
+// index stores c and indexes it by the numbers and addresses its record
+// holds, so the keys share the record's memory.
+func (s *store) index(c *Contact) *contactRec {
+	r := newRec(c, s.days)
+	s.contacts[r.id] = r
+	for _, p := range r.fields.list(fieldPhoneNumbers) {
+		s.byPhone[p] = r.id
+	}
+	for _, e := range r.fields.list(fieldEmailAddresses) {
+		s.byEmail.add(e, r.id)
+	}
+	s.touch()
+	return r
+}
+
+func (s *store) unindex(r *contactRec) {
+	delete(s.contacts, r.id)
+	for _, p := range r.fields.list(fieldPhoneNumbers) {
+		if s.byPhone[p] == r.id {
 			delete(s.byPhone, p)
 		}
 	}
-	for _, e := range c.EmailAddresses {
-		delete(s.byEmail[e], c.ID)
-		if len(s.byEmail[e]) == 0 {
-			delete(s.byEmail, e)
-		}
+	for _, e := range r.fields.list(fieldEmailAddresses) {
+		s.byEmail.remove(e, r.id)
 	}
 	s.touch()
 }
 
 // createContact validates in and stores it as a new contact.
-func (s *store) createContact(in ContactFields, now time.Time) (*Contact, error) {
+func (s *store) createContact(in ContactFields, now time.Time) (*contactRec, error) {
 	f, err := normalize(in)
 	if err != nil {
 		return nil, err
@@ -275,17 +326,16 @@ func (s *store) createContact(in ContactFields, now time.Time) (*Contact, error)
 		CreatedAt: day(now), UpdatedAt: day(now)}
 	s.nextContact++
 	derive(c)
-	s.index(c)
-	return c, nil
+	return s.index(c), nil
 }
 
 // updateContact applies the given fields of in to contact id.
-func (s *store) updateContact(id int64, in ContactFields, now time.Time) (*Contact, error) {
+func (s *store) updateContact(id int64, in ContactFields, now time.Time) (*contactRec, error) {
 	old, ok := s.contacts[id]
 	if !ok {
 		return nil, notFound("contact %d not found", id)
 	}
-	c := *old
+	c := *old.contact()
 	c.ContactFields.merge(in)
 	f, err := normalize(c.ContactFields)
 	if err != nil {
@@ -298,8 +348,7 @@ func (s *store) updateContact(id int64, in ContactFields, now time.Time) (*Conta
 	c.UpdatedAt = day(now)
 	derive(&c)
 	s.unindex(old)
-	s.index(&c)
-	return &c, nil
+	return s.index(&c), nil
 }
 
 func (s *store) deleteContact(id int64) {
@@ -315,11 +364,11 @@ func (s *store) deleteContact(id int64) {
 	s.unindex(c)
 }
 
-// view returns a copy of c with its list IDs, for output.
-func (s *store) view(c *Contact) Contact {
-	v := *c
-	v.ListIDs = make([]int64, 0, len(s.memberOf[c.ID]))
-	for l := range s.memberOf[c.ID] {
+// view returns the contact with its list IDs, for output.
+func (s *store) view(r *contactRec) Contact {
+	v := *r.contact()
+	v.ListIDs = make([]int64, 0, len(s.memberOf[r.id]))
+	for l := range s.memberOf[r.id] {
 		v.ListIDs = append(v.ListIDs, l)
 	}
 	slices.Sort(v.ListIDs)

@@ -202,13 +202,13 @@ func (f *Fake) upload(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if listID != 0 {
-			if _, in := f.st.members[listID][c.ID]; !in {
-				f.st.link(Association{ID: f.st.nextAssoc, ListID: listID, ContactID: c.ID})
+			if _, in := f.st.members[listID][c.id]; !in {
+				f.st.link(Association{ID: f.st.nextAssoc, ListID: listID, ContactID: c.id})
 				f.st.nextAssoc++
 			}
 		}
 		if len(out) < preview {
-			out = append(out, f.st.view(f.st.contacts[c.ID]))
+			out = append(out, f.st.view(c))
 		}
 	}
 	f.mu.Unlock()
@@ -264,13 +264,13 @@ func readUpload(w http.ResponseWriter, r *http.Request) ([][]string, int64, erro
 
 // importRow creates or updates (matched by phone number) one uploaded row.
 // An update keeps the contact's numbers and adds the row's new ones.
-func (s *store) importRow(in ContactFields, now time.Time) (*Contact, error) {
+func (s *store) importRow(in ContactFields, now time.Time) (*contactRec, error) {
 	for _, p := range in.PhoneNumbers {
 		id, ok := s.byPhone[p]
 		if !ok {
 			continue
 		}
-		phones := slices.Clone(s.contacts[id].PhoneNumbers)
+		phones := s.contacts[id].fields.list(fieldPhoneNumbers)
 		for _, q := range in.PhoneNumbers {
 			if !slices.Contains(phones, q) {
 				phones = append(phones, q)
