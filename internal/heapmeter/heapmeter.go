@@ -74,3 +74,19 @@ func Flat(small, large Stats) (ok bool, ratios string) {
 	grown := large.Retained > small.Retained+7<<20
 	return !(retained > 1.5 && grown || large.PeakInuse > 64<<20), ratios
 }
+
+// Held returns the heap a structure holds: measured while it is live, then
+// again after drop lets it go (drop must clear the last reference). A GC
+// runs before each reading, so only live objects count.
+func Held(drop func()) uint64 {
+	var with, without runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&with)
+	drop()
+	runtime.GC()
+	runtime.ReadMemStats(&without)
+	if without.HeapAlloc > with.HeapAlloc {
+		return 0
+	}
+	return with.HeapAlloc - without.HeapAlloc
+}

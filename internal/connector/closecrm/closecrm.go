@@ -36,6 +36,14 @@
 // contact's others are kept. Titles compare ignoring case because Close may
 // store them lowercased (see the create example in the docs).
 //
+// # Key index
+//
+// After Index (see index.go), update and upsert find records in a key index
+// read once from the lead listing instead of searching for each row: a new
+// record costs its create, a changed one one PUT, an unchanged one nothing.
+// Rows the index cannot decide alone read their record by id, or search as
+// without it.
+//
 // # Listing
 //
 // List pages through GET /lead/ with _limit=100 and _skip, asking the search
@@ -73,6 +81,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
@@ -104,6 +113,8 @@ type Client struct {
 	listDefs map[connector.Object][]customField
 	maxSkip  int           // largest _skip Close accepts; 0 until known
 	poll     time.Duration // first wait between export status checks
+
+	idx atomic.Pointer[index] // set by Index; nil until then
 }
 
 var (

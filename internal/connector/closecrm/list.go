@@ -37,7 +37,7 @@ func (c *Client) List(ctx context.Context, obj connector.Object, q connector.Que
 		if q.Async {
 			err = c.exportLeads(ctx, e)
 		} else {
-			err = c.pageLeads(ctx, e)
+			err = c.pageLeads(ctx, "list "+string(obj)+"s", leadSearch(obj, e.since), e.lead)
 		}
 		if err != nil && !e.stopped {
 			yield(nil, err)
@@ -131,12 +131,11 @@ func (e *emitter) lead(l leadData) bool {
 	return true
 }
 
-// pageLeads walks the lead search in creation order, one date window at a
-// time: each window is paged with _skip until the cap, then the next one
-// starts at the second of the last lead given.
-func (c *Client) pageLeads(ctx context.Context, e *emitter) error {
-	op := "list " + string(e.obj) + "s"
-	base := leadSearch(e.obj, e.since)
+// pageLeads walks the lead search base in creation order, one date window
+// at a time: each window is paged with _skip until the cap, then the next
+// one starts at the second of the last lead given. It calls each with every
+// lead once, and stops when each returns false. List and Index share it.
+func (c *Client) pageLeads(ctx context.Context, op, base string, each func(leadData) bool) error {
 	params := url.Values{"_fields": {leadFieldsParam}, "_limit": {strconv.Itoa(pageSize)}}
 	maxSkip, capped := c.maxSkip, c.maxSkip > 0
 	var w window
@@ -170,7 +169,7 @@ func (c *Client) pageLeads(ctx context.Context, e *emitter) error {
 					continue
 				}
 				w.add(l)
-				if !e.lead(l) {
+				if !each(l) {
 					return nil
 				}
 			}

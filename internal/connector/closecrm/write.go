@@ -55,11 +55,12 @@ func (c *Client) writeCreate(ctx context.Context, t *tracker, op string, obj con
 				Note: "found by " + describeKey(rec, keys) + ", created by an earlier attempt"}, nil
 		}
 	}
-	return c.create(ctx, t, op, obj, rec)
+	res, _, err := c.create(ctx, t, op, obj, rec)
+	return res, err
 }
 
 // writeMatched finds the record by the match key, then updates it, creates
-// it (upsert) or skips it (update).
+// it (upsert) or skips it (update). After Index, the key index finds it.
 func (c *Client) writeMatched(ctx context.Context, t *tracker, op string, obj connector.Object, rec mapping.Record, opt connector.WriteOptions) (connector.Result, error) {
 	if len(opt.Match) == 0 {
 		return connector.Result{}, invalid(op, "no match key")
@@ -69,6 +70,14 @@ func (c *Client) writeMatched(ctx context.Context, t *tracker, op string, obj co
 			return connector.Result{}, invalid(op, fmt.Sprintf("no value for match key %s", k))
 		}
 	}
+	if x := c.indexFor(obj, opt.Match); x != nil {
+		return c.writeIndexed(ctx, t, op, obj, rec, opt, x)
+	}
+	return c.writeSearched(ctx, t, op, obj, rec, opt)
+}
+
+// writeSearched is writeMatched through the lead search.
+func (c *Client) writeSearched(ctx context.Context, t *tracker, op string, obj connector.Object, rec mapping.Record, opt connector.WriteOptions) (connector.Result, error) {
 	lk, err := c.find(ctx, t, "find "+string(obj), obj, rec, opt.Match)
 	if err != nil {
 		return connector.Result{}, err
@@ -79,30 +88,32 @@ func (c *Client) writeMatched(ctx context.Context, t *tracker, op string, obj co
 	case len(lk.hits) == 1:
 		return c.update(ctx, t, op, obj, rec, lk.hits[0])
 	case opt.Mode == connector.Upsert:
-		return c.create(ctx, t, op, obj, rec)
+		res, _, err := c.create(ctx, t, op, obj, rec)
+		return res, err
 	}
 	return connector.Result{Status: connector.Skipped,
 		Note: fmt.Sprintf("no %s matches %s", obj, describeKey(rec, opt.Match))}, nil
 }
 
-// create posts a new lead (its contact nested) or a new contact.
-func (c *Client) create(ctx context.Context, t *tracker, op string, obj connector.Object, rec mapping.Record) (connector.Result, error) {
+// create posts a new lead (its contact nested) or a new contact. It also
+// returns the record as Close answered it, for the key index.
+func (c *Client) create(ctx context.Context, t *tracker, op string, obj connector.Object, rec mapping.Record) (connector.Result, *leadData, error) {
 	cfs := c.prepared(obj)
 	if obj == connector.Lead {
 		body, err := leadBody(rec, cfs)
 		if err != nil {
-			return connector.Result{}, invalid(op, err.Error())
+			return connector.Result{}, nil, invalid(op, err.Error())
 		}
 		var l leadData
 		if err := c.call(ctx, t, "create lead", http.MethodPost, "/lead/", nil, body, &l); err != nil {
-			return connector.Result{}, err
+			return connector.Result{}, nil, err
 		}
-		return connector.Result{Status: connector.Created, ID: l.ID}, nil
+		return connector.Result{Status: connector.Created, ID: l.ID}, &l, nil
 	}
 
 	body := contactBody(rec)
 	if err := addCustom(body, rec, cfs, nil); err != nil {
-		return connector.Result{}, invalid(op, err.Error())
+		return connector.Result{}, nil, invalid(op, err.Error())
 	}
 	leadID := val(rec, fieldLeadID)
 	company := val(rec, mapping.FieldCompany)
@@ -110,10 +121,10 @@ func (c *Client) create(ctx context.Context, t *tracker, op string, obj connecto
 		defer c.companies.Lock(strings.ToLower(company))()
 		leads, err := c.findLeadsNamed(ctx, t, "find lead named "+company, company)
 		if err != nil {
-			return connector.Result{}, err
+			return connector.Result{}, nil, err
 		}
 		if len(leads) > 1 {
-			return connector.Result{}, invalid(op, fmt.Sprintf("ambiguous: %d leads are named %q", len(leads), company))
+			return connector.Result{}, nil, invalid(op, fmt.Sprintf("ambiguous: %d leads are named %q", len(leads), company))
 		}
 		if len(leads) == 1 {
 			leadID = leads[0].ID
@@ -125,14 +136,14 @@ func (c *Client) create(ctx context.Context, t *tracker, op string, obj connecto
 	body["lead_id"] = leadID
 	var ct contactData
 	if err := c.call(ctx, t, "create contact", http.MethodPost, "/contact/", nil, body, &ct); err != nil {
-		return connector.Result{}, err
+		return connector.Result{}, nil, err
 	}
-	return connector.Result{Status: connector.Created, ID: ct.ID}, nil
+	return connector.Result{Status: connector.Created, ID: ct.ID}, &leadData{ID: ct.LeadID, Contacts: []contactData{ct}}, nil
 }
 
 // createWithLead creates a contact together with the lead it needs, in one
 // call, so a failure cannot leave an empty lead behind.
-func (c *Client) createWithLead(ctx context.Context, t *tracker, rec mapping.Record, company string, contact map[string]any) (connector.Result, error) {
+func (c *Client) createWithLead(ctx context.Context, t *tracker, rec mapping.Record, company string, contact map[string]any) (connector.Result, *leadData, error) {
 	lead := map[string]any{"contacts": []map[string]any{contact}}
 	if name := company; name != "" {
 		lead["name"] = name
@@ -141,13 +152,13 @@ func (c *Client) createWithLead(ctx context.Context, t *tracker, rec mapping.Rec
 	}
 	var l leadData
 	if err := c.call(ctx, t, "create contact with its lead", http.MethodPost, "/lead/", nil, lead, &l); err != nil {
-		return connector.Result{}, err
+		return connector.Result{}, nil, err
 	}
 	if len(l.Contacts) == 0 {
-		return connector.Result{}, &connector.Error{Op: "create contact with its lead", HTTPStatus: t.status,
+		return connector.Result{}, nil, &connector.Error{Op: "create contact with its lead", HTTPStatus: t.status,
 			Message: fmt.Sprintf("Close created lead %s but returned no contact", l.ID)}
 	}
-	return connector.Result{Status: connector.Created, ID: l.Contacts[0].ID}, nil
+	return connector.Result{Status: connector.Created, ID: l.Contacts[0].ID}, &l, nil
 }
 
 // update sends what differs between rec and the record found; a lead's

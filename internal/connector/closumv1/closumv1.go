@@ -17,12 +17,14 @@
 // # Writes
 //
 // The v1 API creates leads but cannot update them. Mode create POSTs;
-// mode upsert looks the record up in a key index (email and phone → id),
-// built once per run from the list endpoint and kept current with the
-// records the run creates. A record found is reported unchanged with a
-// note, except when the only differences are its email or phone: those
-// objects have their own PUT endpoints, and the row is reported updated.
-// Mode update is refused by CheckWrite.
+// mode upsert looks the record up in a key index (email and phone → id and
+// digests of what an upsert compares), read once per run from the list
+// endpoint (by Index, or by the first upsert when Index is not called) and
+// kept current with the records the run creates. A record found is
+// reported unchanged with a note, except when the only differences are its
+// email or phone: those objects have their own PUT endpoints, and the row
+// is reported updated (one GET for their ids, then the PUTs). Mode update
+// is refused by CheckWrite.
 //
 // # Fields
 //

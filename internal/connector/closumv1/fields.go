@@ -272,15 +272,6 @@ func (c *Client) phoneAltKey(number, ext string) string {
 	return ""
 }
 
-// samePhone reports whether a stored phone is the record's.
-func (c *Client) samePhone(storedNumber, storedExt, number, ext string) bool {
-	k := c.phoneKey(storedNumber, storedExt)
-	if k == "" {
-		return false
-	}
-	return k == c.phoneKey(number, ext) || k == c.phoneAltKey(number, ext)
-}
-
 // digits keeps the digits of s.
 func digits(s string) string {
 	var b strings.Builder

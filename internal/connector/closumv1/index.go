@@ -12,8 +12,9 @@ import (
 	"github.com/crmload/crmload/mapping"
 )
 
-// entry is what the key index keeps of one record: what an upsert compares
-// and the ids of its email and phone objects when the API gave them.
+// entry is a record as listed, retrieved or just created: what an upsert
+// compares and the ids of its email and phone objects when the API gave
+// them. The key index keeps a compact form of it (held).
 type entry struct {
 	id                 string
 	name               string
@@ -43,84 +44,149 @@ func entryOf(p person) entry {
 }
 
 // keyIndex finds the records of one object by email and phone. The v1 API
-// has no search, so it is read from the list endpoint once per run, on the
-// first write that needs it, and then kept current with what the run does.
+// has no search, so it is read from the list endpoint once per run (by
+// Index, or on the first write that needs it), and then kept current with
+// what the run does. It keeps, per record, its id, its email and phone
+// keys and digests of the other fields Write compares (see held.go), so a
+// record costs about 130 bytes whatever its fields hold.
 type keyIndex struct {
 	built lazy[struct{}]
 	tail  sync.Mutex // one read of the newest records at a time
 
 	mu        sync.RWMutex
-	rows      map[string]entry
-	keys      map[string][]string // id → its keys, to drop them when it changes
-	byKey     map[string][]string // "email:…" or "phone:…" → ids
-	listedMax int64               // highest numeric id a listing returned
-	dirty     int                 // creates whose answer was lost so far
-	clean     int                 // dirty as of the last read of the newest records
+	t         *connector.KeyTable[heldRec]
+	custom    []uint64 // custom_data digests of the records that have one
+	listedMax int64    // highest numeric id a listing returned
+	dirty     int      // creates whose answer was lost so far
+	clean     int      // dirty as of the last read of the newest records
 }
 
 func newKeyIndex() *keyIndex {
-	return &keyIndex{rows: map[string]entry{}, keys: map[string][]string{}, byKey: map[string][]string{}}
+	return &keyIndex{t: connector.NewKeyTable[heldRec]()}
 }
 
-// put adds or replaces a record under its email and phone keys.
-func (x *keyIndex) put(e entry, keys []string, listed bool) {
+// put stores a record: in place of record n when n is not noRec, else in
+// place of a record with the same id filed under one of its keys (a
+// record created this run and listed since), else as a new one. A new
+// record with neither email nor phone is not kept: no key finds it.
+func (x *keyIndex) put(h held, n uint32, listed bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.unkey(e.id)
-	x.rows[e.id] = e
-	x.keys[e.id] = keys
-	for _, k := range keys {
-		x.byKey[k] = append(x.byKey[k], e.id)
+	if id, err := strconv.ParseInt(h.id, 10, 64); listed && err == nil && id > x.listedMax {
+		x.listedMax = id
 	}
-	if n, err := strconv.ParseInt(e.id, 10, 64); listed && err == nil && n > x.listedMax {
-		x.listedMax = n
+	if n == noRec {
+		if h.rec.email == (connector.KeySum{}) && h.rec.phone == (connector.KeySum{}) {
+			return // no key can find it
+		}
+		n = x.sameID(h)
+	}
+	r := h.rec
+	if len(h.custom) > 0 {
+		r.custom = uint32(len(x.custom))
+		x.custom = append(x.custom, uint64(len(h.custom)))
+		x.custom = append(x.custom, h.custom...)
+	}
+	if n != noRec {
+		old := x.t.Rec(n)
+		x.unkey(n, *old)
+		r.ids = old.ids
+	} else {
+		ids, err := x.t.PutText(h.id)
+		if err != nil {
+			return // full: the record stays unknown, as if never listed
+		}
+		r.ids = ids
+		if n, err = x.t.Add(r); err != nil {
+			return
+		}
+	}
+	*x.t.Rec(n) = r
+	for _, k := range []connector.KeySum{r.email, r.phone} {
+		if k != (connector.KeySum{}) {
+			x.t.Link(k, n)
+		}
 	}
 }
 
-// drop forgets a record that no longer exists.
-func (x *keyIndex) drop(id string) {
+// noRec stands for "no record number".
+const noRec = connector.ManyRecs
+
+// sameID returns the record filed under one of h's keys with h's id, or
+// noRec; x.mu is held.
+func (x *keyIndex) sameID(h held) uint32 {
+	for _, k := range []connector.KeySum{h.rec.email, h.rec.phone} {
+		if k == (connector.KeySum{}) {
+			continue
+		}
+		for _, n := range x.t.Holders(k) {
+			if x.t.TextAt(x.t.Rec(n).ids) == h.id {
+				return n
+			}
+		}
+	}
+	return noRec
+}
+
+// drop forgets record n, which no longer exists.
+func (x *keyIndex) drop(n uint32) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.unkey(id)
-	delete(x.rows, id)
-	delete(x.keys, id)
+	x.unkey(n, *x.t.Rec(n))
 }
 
-// unkey removes id from the keys it was filed under; x.mu is held.
-func (x *keyIndex) unkey(id string) {
-	for _, k := range x.keys[id] {
-		x.byKey[k] = slices.DeleteFunc(x.byKey[k], func(v string) bool { return v == id })
-		if len(x.byKey[k]) == 0 {
-			delete(x.byKey, k)
+// unkey removes record n from the keys of r, what it held; x.mu is held.
+func (x *keyIndex) unkey(n uint32, r heldRec) {
+	for _, k := range []connector.KeySum{r.email, r.phone} {
+		if k != (connector.KeySum{}) {
+			x.t.Unlink(k, n)
 		}
 	}
 }
 
 // find returns the records holding every key of each group (a group is a
 // key and its alternatives), ordered by id.
-func (x *keyIndex) find(groups [][]string) []entry {
+func (x *keyIndex) find(groups [][]string) []held {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var ids []string
+	var ns []uint32
 	for i, g := range groups {
-		var hit []string
+		var hit []uint32
 		for _, k := range g {
-			if hit = x.byKey[k]; len(hit) > 0 {
+			if hit = x.t.Holders(x.t.Sum(k)); len(hit) > 0 {
 				break
 			}
 		}
 		if i == 0 {
-			ids = slices.Clone(hit)
+			ns = slices.Clone(hit)
 		} else {
-			ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(hit, id) })
+			ns = slices.DeleteFunc(ns, func(n uint32) bool { return !slices.Contains(hit, n) })
 		}
 	}
-	out := make([]entry, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, x.rows[id])
+	out := make([]held, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, x.heldAt(n))
 	}
-	sort.Slice(out, func(i, j int) bool { return idLess(out[i].id, out[j].id) })
-	return out
+	// By id, and one record an id (the latest stored, should a record
+	// ever be filed twice), as the map by id this index replaced kept it.
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].id != out[j].id {
+			return idLess(out[i].id, out[j].id)
+		}
+		return out[i].n > out[j].n
+	})
+	return slices.CompactFunc(out, func(a, b held) bool { return a.id == b.id })
+}
+
+// heldAt returns record n as the index keeps it; x.mu is held.
+func (x *keyIndex) heldAt(n uint32) held {
+	r := *x.t.Rec(n)
+	h := held{n: n, rec: r, id: x.t.TextAt(r.ids)}
+	if r.customKind != customNone {
+		n := uint64(r.custom) + 1
+		h.custom = slices.Clone(x.custom[n : n+x.custom[r.custom]])
+	}
+	return h
 }
 
 // markUncertain notes a create whose answer was lost: the record may exist.
@@ -138,6 +204,14 @@ func (x *keyIndex) uncertain() bool {
 	return x.dirty > x.clean
 }
 
+// trim gives back the room left by appending, once a full read is done.
+func (x *keyIndex) trim() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.t.Trim()
+	x.custom = slices.Clone(x.custom)
+}
+
 // idLess orders ids numerically when both are numbers.
 func idLess(a, b string) bool {
 	na, ea := strconv.ParseInt(a, 10, 64)
@@ -148,21 +222,41 @@ func idLess(a, b string) bool {
 	return a < b
 }
 
-// entryKeys returns the index keys of a record.
-func (c *Client) entryKeys(e entry) []string {
-	var keys []string
-	if k := emailKey(e.email); k != "" {
-		keys = append(keys, "email:"+k)
-	}
-	if k := c.phoneKey(e.phone, e.phoneExt); k != "" {
-		keys = append(keys, "phone:"+k)
-	}
-	return keys
+// remember puts a record in obj's index, in place of record n (noRec when
+// it has no known number).
+func (c *Client) remember(obj connector.Object, e entry, n uint32, listed bool) {
+	x := c.index[obj]
+	x.put(c.compact(x, e), n, listed)
 }
 
-// remember puts a record in obj's index.
-func (c *Client) remember(obj connector.Object, e entry, listed bool) {
-	c.index[obj].put(e, c.entryKeys(e), listed)
+var _ connector.Indexer = (*Client)(nil)
+
+// IndexCost returns how many list calls Index would make for obj: the
+// pagination count of one call (as Count) divided by the page size asked.
+func (c *Client) IndexCost(ctx context.Context, obj connector.Object) (int, error) {
+	n, err := c.Count(ctx, obj, connector.Query{})
+	if err != nil || n < 0 {
+		return n, err
+	}
+	return max(1, (n+c.pageSize-1)/c.pageSize), nil
+}
+
+// Index reads every record of obj into its key index now, rather than on
+// the first upsert that needs it; a failed read is read again by the next
+// call. The index serves every match key and field (it keeps the email and
+// phone keys and all the fields an upsert compares), so match and fields
+// are only checked. Without Index, the first upsert reads it the same way.
+func (c *Client) Index(ctx context.Context, obj connector.Object, match []string, fields []string) error {
+	if _, ok := resource(obj); !ok {
+		return fmt.Errorf("closum-v1: unknown object %q (want lead or contact)", obj)
+	}
+	for _, m := range match {
+		if m != mapping.FieldEmail && m != mapping.FieldPhone {
+			return fmt.Errorf("closum-v1: index: match key %q: records are matched by email or phone", m)
+		}
+	}
+	_, err := c.keyIndex(ctx, obj)
+	return err
 }
 
 // keyIndex returns obj's index, reading every record the first time (one
@@ -171,7 +265,11 @@ func (c *Client) remember(obj connector.Object, e entry, listed bool) {
 func (c *Client) keyIndex(ctx context.Context, obj connector.Object) (*keyIndex, error) {
 	x := c.index[obj]
 	_, err := x.built.get(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, c.readAll(ctx, obj, "build the "+noun(obj)+" key index")
+		if err := c.readAll(ctx, obj, "build the "+noun(obj)+" key index"); err != nil {
+			return struct{}{}, err
+		}
+		x.trim()
+		return struct{}{}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -185,7 +283,7 @@ func (c *Client) readAll(ctx context.Context, obj connector.Object, op string) e
 	return listPages(ctx, c, op, path, "asc", func(rows []person) error {
 		for _, p := range rows {
 			if p.ID != "" {
-				c.remember(obj, entryOf(p), true)
+				c.remember(obj, entryOf(p), noRec, true)
 			}
 		}
 		return nil
@@ -236,7 +334,7 @@ func (c *Client) readNewest(ctx context.Context, obj connector.Object) error {
 		}
 	}
 	for _, e := range fresh {
-		c.remember(obj, e, true)
+		c.remember(obj, e, noRec, true)
 	}
 	x.mu.Lock()
 	x.clean = max(x.clean, gen)
@@ -277,7 +375,7 @@ func (c *Client) lookupGroups(op string, match []string, in input) ([][]string, 
 
 // find looks a record up in obj's index, reading the newest records first
 // when a lost create may have added it or the caller asks (verify).
-func (c *Client) find(ctx context.Context, obj connector.Object, groups [][]string, fresh bool) ([]entry, error) {
+func (c *Client) find(ctx context.Context, obj connector.Object, groups [][]string, fresh bool) ([]held, error) {
 	x, err := c.keyIndex(ctx, obj)
 	if err != nil {
 		return nil, err

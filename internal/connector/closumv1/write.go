@@ -62,9 +62,9 @@ func (c *Client) Write(ctx context.Context, obj connector.Object, rec mapping.Re
 	switch {
 	case opt.Mode == connector.Create && len(hits) > 0:
 		// The newest match is most likely the uncertain earlier attempt.
-		e := hits[len(hits)-1]
-		return t.result(connector.Created, e.id,
-			fmt.Sprintf("found %s %s by %s after an uncertain earlier attempt; not sent again", noun(obj), e.id, by)), nil
+		h := hits[len(hits)-1]
+		return t.result(connector.Created, h.id,
+			fmt.Sprintf("found %s %s by %s after an uncertain earlier attempt; not sent again", noun(obj), h.id, by)), nil
 	case len(hits) == 0:
 		return c.create(ctx, t, op, obj, in)
 	case len(hits) > 1:
@@ -122,7 +122,7 @@ func (c *Client) create(ctx context.Context, t *tracker, op string, obj connecto
 	}
 	// Until an index is read, the listing it starts with will show the record.
 	if c.index[obj].built.started() {
-		c.remember(obj, c.entryOfInput(id, in), false)
+		c.remember(obj, c.entryOfInput(id, in), noRec, false)
 	}
 	return t.result(connector.Created, id, ""), nil
 }
@@ -154,27 +154,28 @@ func (c *Client) entryOfInput(id string, in input) entry {
 // a lead, but its email and phone objects have their own PUT: when they are
 // the only differences, they are changed; otherwise the row is unchanged
 // and the note says why.
-func (c *Client) existing(ctx context.Context, t *tracker, op string, obj connector.Object, e entry, in input, by string) (connector.Result, error) {
-	diffs := c.differences(e, in)
+func (c *Client) existing(ctx context.Context, t *tracker, op string, obj connector.Object, h held, in input, by string) (connector.Result, error) {
+	x := c.index[obj]
+	diffs := c.differences(x, h, in)
 	if len(diffs) == 0 {
-		return t.result(connector.Unchanged, e.id, sameValues(obj, e.id, by)), nil
+		return t.result(connector.Unchanged, h.id, sameValues(obj, h.id, by)), nil
 	}
 	if !onlyContactObjects(diffs) {
-		return t.result(connector.Unchanged, e.id, cannotUpdate(obj, e.id, by, diffs)), nil
+		return t.result(connector.Unchanged, h.id, cannotUpdate(obj, h.id, by, diffs)), nil
 	}
 	// The list shows no ids of the email and phone objects: read the record
 	// itself for them, and compare again with what it holds now.
-	cur, found, err := c.retrieve(ctx, t, op, obj, e.id)
+	cur, found, err := c.retrieve(ctx, t, op, obj, h.id)
 	if err != nil {
 		return connector.Result{}, err
 	}
 	if !found {
 		// Deleted since the index was read: forget it and create the record.
-		c.index[obj].drop(e.id)
+		x.drop(h.n)
 		return c.create(ctx, t, op, obj, in)
 	}
-	c.remember(obj, cur, false)
-	diffs = c.differences(cur, in)
+	c.remember(obj, cur, h.n, false)
+	diffs = c.differences(x, c.compact(x, cur), in)
 	switch {
 	case len(diffs) == 0:
 		return t.result(connector.Unchanged, cur.id, sameValues(obj, cur.id, by)), nil
@@ -192,9 +193,9 @@ func (c *Client) existing(ctx context.Context, t *tracker, op string, obj connec
 	for _, d := range diffs {
 		var err error
 		if d == mapping.FieldEmail {
-			err = c.putEmail(ctx, t, op, obj, &cur, in.email)
+			err = c.putEmail(ctx, t, op, obj, &cur, h.n, in.email)
 		} else {
-			err = c.putPhone(ctx, t, op, obj, &cur, in)
+			err = c.putPhone(ctx, t, op, obj, &cur, h.n, in)
 		}
 		if err != nil {
 			return connector.Result{}, err
@@ -220,8 +221,9 @@ func (c *Client) retrieve(ctx context.Context, t *tracker, op string, obj connec
 	return entryOf(p), true, nil
 }
 
-// putEmail changes a record's email object and the index with it.
-func (c *Client) putEmail(ctx context.Context, t *tracker, op string, obj connector.Object, e *entry, email string) error {
+// putEmail changes a record's email object and the index with it (record
+// n).
+func (c *Client) putEmail(ctx context.Context, t *tracker, op string, obj connector.Object, e *entry, n uint32, email string) error {
 	id, err := strconv.Atoi(e.emailID)
 	if err != nil {
 		return rowError(op, "email object id %q is not a number", e.emailID)
@@ -230,12 +232,13 @@ func (c *Client) putEmail(ctx context.Context, t *tracker, op string, obj connec
 		return err
 	}
 	e.email = email
-	c.remember(obj, *e, false)
+	c.remember(obj, *e, n, false)
 	return nil
 }
 
-// putPhone changes a record's phone object and the index with it.
-func (c *Client) putPhone(ctx context.Context, t *tracker, op string, obj connector.Object, e *entry, in input) error {
+// putPhone changes a record's phone object and the index with it (record
+// n).
+func (c *Client) putPhone(ctx context.Context, t *tracker, op string, obj connector.Object, e *entry, n uint32, in input) error {
 	id, err := strconv.Atoi(e.phoneID)
 	if err != nil {
 		return rowError(op, "phone object id %q is not a number", e.phoneID)
@@ -249,60 +252,8 @@ func (c *Client) putPhone(ctx context.Context, t *tracker, op string, obj connec
 	if p.Extension != "" { // an extension not sent stays as it was
 		e.phoneExt = p.Extension
 	}
-	c.remember(obj, *e, false)
+	c.remember(obj, *e, n, false)
 	return nil
-}
-
-// differences lists the fields the record gives whose values differ from
-// what Closum holds. Opt-in flags are compared only when Closum shows them.
-func (c *Client) differences(e entry, in input) []string {
-	var d []string
-	if in.name != "" && !sameText(e.name, in.name) {
-		d = append(d, mapping.FieldName)
-	}
-	if in.email != "" && emailKey(e.email) != emailKey(in.email) {
-		d = append(d, mapping.FieldEmail)
-	}
-	if in.phone != "" && !c.samePhone(e.phone, e.phoneExt, in.phone, in.phoneExt) {
-		d = append(d, mapping.FieldPhone)
-	}
-	if in.cityID != 0 && e.cityID != strconv.Itoa(in.cityID) {
-		d = append(d, in.cityField)
-	}
-	if in.contactType != 0 && e.contactType != strconv.Itoa(in.contactType) {
-		d = append(d, fieldContactType)
-	}
-	if want, _ := in.customJSON(); want != "" && !customHolds(e.customData, want) {
-		d = append(d, fieldCustomData)
-	}
-	if o := e.optIn; o != nil {
-		if in.consentEmail != nil && o.Email.Set && o.Email.Value != *in.consentEmail {
-			d = append(d, fieldConsentEmail)
-		}
-		if in.consentSMS != nil && o.SMS.Set && o.SMS.Value != *in.consentSMS {
-			d = append(d, fieldConsentSMS)
-		}
-	}
-	return d
-}
-
-// customHolds reports whether the custom_data Closum holds already has
-// want: every key of a wanted object with the same value, or the same JSON.
-func customHolds(have, want string) bool {
-	var w, h map[string]any
-	if json.Unmarshal([]byte(want), &w) != nil || w == nil {
-		return compactJSON(have) == compactJSON(want)
-	}
-	if json.Unmarshal([]byte(have), &h) != nil {
-		return false
-	}
-	for k, v := range w {
-		hv, ok := h[k]
-		if !ok || valueText(hv) != valueText(v) {
-			return false
-		}
-	}
-	return true
 }
 
 // valueText renders a JSON value as text so "5" and 5 compare equal.

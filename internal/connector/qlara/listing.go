@@ -39,51 +39,57 @@ func (c *Connector) List(ctx context.Context, obj connector.Object, q connector.
 			c.exportList(ctx, q, yield)
 			return
 		}
-		prevFirst := ""
-		var seen connector.RecentIDs
-		for page := 0; ; page++ {
-			op := fmt.Sprintf("list contacts (page %d)", page)
-			query := url.Values{
-				"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(maxPageSize)},
-				"sortBy": {"id"}, "sortOrder": {"asc"},
+		err := c.pageContacts(ctx, "list contacts", func(ct contact) bool {
+			return !since(ct, q.Since) || yield(c.flatten(ct), nil)
+		})
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// pageContacts calls each with every contact, page by page in id order
+// (see List), until each returns false. List and Index share it. A failed
+// call is returned as its *connector.Error.
+func (c *Connector) pageContacts(ctx context.Context, op string, each func(contact) bool) error {
+	prevFirst := ""
+	var seen connector.RecentIDs
+	for page := 0; ; page++ {
+		pop := fmt.Sprintf("%s (page %d)", op, page)
+		query := url.Values{
+			"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(maxPageSize)},
+			"sortBy": {"id"}, "sortOrder": {"asc"},
+		}
+		resp, body, err := c.do(ctx, http.MethodGet, "/contacts", query, nil, pop)
+		if err != nil {
+			return err
+		}
+		list, err := decodeContacts(body)
+		if err != nil {
+			return &connector.Error{Op: pop, HTTPStatus: resp.StatusCode, Message: "unreadable response", Err: err}
+		}
+		if len(list) > 0 {
+			// A server that ignored page would loop forever.
+			head := list[0].id()
+			if head != "" && head == prevFirst {
+				return &connector.Error{Op: pop, HTTPStatus: resp.StatusCode, Message: "paging does not advance: page repeats the previous one"}
 			}
-			resp, body, err := c.do(ctx, http.MethodGet, "/contacts", query, nil, op)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			list, err := decodeContacts(body)
-			if err != nil {
-				yield(nil, &connector.Error{Op: op, HTTPStatus: resp.StatusCode, Message: "unreadable response", Err: err})
-				return
-			}
-			if len(list) > 0 {
-				// A server that ignored page would loop forever.
-				head := list[0].id()
-				if head != "" && head == prevFirst {
-					yield(nil, &connector.Error{Op: op, HTTPStatus: resp.StatusCode, Message: "paging does not advance: page repeats the previous one"})
-					return
-				}
-				prevFirst = head
-			}
-			for _, ct := range list {
-				if id := ct.id(); id != "" {
-					if seen.Has(id) {
-						continue
-					}
-					seen.Add(id)
-				}
-				if !since(ct, q.Since) {
+			prevFirst = head
+		}
+		for _, ct := range list {
+			if id := ct.id(); id != "" {
+				if seen.Has(id) {
 					continue
 				}
-				if !yield(c.flatten(ct), nil) {
-					return
-				}
+				seen.Add(id)
 			}
-			seen.Turn()
-			if tp := totalPages(body); len(list) < maxPageSize || (tp >= 0 && page+1 >= tp) {
-				return
+			if !each(ct) {
+				return nil
 			}
+		}
+		seen.Turn()
+		if tp := totalPages(body); len(list) < maxPageSize || (tp >= 0 && page+1 >= tp) {
+			return nil
 		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmload/crmload/internal/connector"
@@ -58,6 +59,8 @@ type Connector struct {
 	batch   int
 
 	poll time.Duration // first wait between export polls
+
+	idx atomic.Pointer[index] // set by Index; nil until then
 }
 
 // Compile-time checks of the abilities this connector offers. It offers no

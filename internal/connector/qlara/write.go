@@ -22,6 +22,9 @@ import (
 //     ambiguous, a contact that already holds every value is Unchanged;
 //   - upsert: as update, but creates when no contact matches.
 //
+// After Index, update and upsert find the contact in the key index instead
+// (see Index for what that costs).
+//
 // Every contact written (created, updated or unchanged) is then queued for
 // the job's contact list; see Flusher for when a queued batch is sent and
 // which row carries a failed batch.
@@ -41,7 +44,11 @@ func (c *Connector) Write(ctx context.Context, obj connector.Object, rec mapping
 	case connector.Create:
 		res, err = c.create(ctx, rec, vals, opt)
 	case connector.Update, connector.Upsert:
-		res, err = c.upsert(ctx, rec, vals, opt)
+		if x := c.indexFor(opt.Match); x != nil {
+			res, err = c.upsertIndexed(ctx, rec, vals, opt, x)
+		} else {
+			res, err = c.upsert(ctx, rec, vals, opt)
+		}
 	default:
 		return connector.Result{}, rowError("write contact", fmt.Sprintf("mode %q: want create, update or upsert", opt.Mode))
 	}
@@ -203,7 +210,8 @@ func (c *Connector) create(ctx context.Context, rec mapping.Record, vals []given
 		return connector.Result{}, rowError("create contact", "Qlara needs an email or a phone to create a contact; this row has neither")
 	}
 	if !opt.Verify {
-		return c.post(ctx, vals)
+		res, _, err := c.post(ctx, vals)
+		return res, err
 	}
 	k, err := keyOf(rec, defaultKey(rec, opt.Match))
 	if err != nil {
@@ -215,7 +223,7 @@ func (c *Connector) create(ctx context.Context, rec mapping.Record, vals []given
 	}
 	switch len(found) {
 	case 0:
-		res, err := c.post(ctx, vals)
+		res, _, err := c.post(ctx, vals)
 		res.Wait = max(res.Wait, c.rateWait(resp))
 		return res, err
 	case 1:
@@ -228,21 +236,23 @@ func (c *Connector) create(ctx context.Context, rec mapping.Record, vals []given
 }
 
 // post creates a contact (POST /contacts, answered 201 with {"contacts": [ … ]}).
-func (c *Connector) post(ctx context.Context, vals []given) (connector.Result, error) {
+// It also returns the contact as answered, nil when the answer shows none.
+func (c *Connector) post(ctx context.Context, vals []given) (connector.Result, contact, error) {
 	resp, body, err := c.do(ctx, http.MethodPost, "/contacts", nil, createBody(vals), "create contact")
 	if err != nil {
-		return connector.Result{}, err
+		return connector.Result{}, nil, err
 	}
 	res := connector.Result{Status: connector.Created, HTTPStatus: resp.StatusCode, Wait: c.rateWait(resp)}
+	var ct contact
 	list, err := decodeContacts(body)
 	if err == nil && len(list) > 0 {
-		res.ID = list[0].id()
+		ct, res.ID = list[0], list[0].id()
 	}
 	if res.ID == "" {
 		// The contact exists: failing the row would make a retry duplicate it.
 		res.Note = "Qlara answered without a contact id; not added to any list"
 	}
-	return res, nil
+	return res, ct, nil
 }
 
 func (c *Connector) upsert(ctx context.Context, rec mapping.Record, vals []given, opt connector.WriteOptions) (connector.Result, error) {
@@ -265,24 +275,42 @@ func (c *Connector) upsert(ctx context.Context, rec mapping.Record, vals []given
 		if !hasContactKey(vals) {
 			return connector.Result{}, rowError("create contact", "no contact matches "+k.String()+" and Qlara needs an email or a phone to create one")
 		}
-		res, err := c.post(ctx, vals)
+		res, _, err := c.post(ctx, vals)
 		res.Wait = max(res.Wait, wait)
 		return res, err
 	}
-	cur := found[0]
+	res, _, err := c.apply(ctx, vals, found[0], resp)
+	return res, err
+}
+
+// apply updates a found contact with what the row gives (PUT
+// /contacts/{id}), or reports it unchanged when it holds every value
+// already; lookup is the answer that found it (nil for none), whose status
+// and rate-limit wait the result carries. It also returns the contact as it
+// now is: cur when unchanged, the PUT's answer (nil when the answer shows
+// none) when updated.
+func (c *Connector) apply(ctx context.Context, vals []given, cur contact, lookup *http.Response) (connector.Result, contact, error) {
 	id := cur.id()
+	wait, status := c.rateWait(lookup), 0
+	if lookup != nil {
+		status = lookup.StatusCode
+	}
 	if len(missing(vals, cur)) == 0 {
-		return connector.Result{Status: connector.Unchanged, ID: id, HTTPStatus: resp.StatusCode, Wait: wait,
-			Note: "contact already holds every value"}, nil
+		return connector.Result{Status: connector.Unchanged, ID: id, HTTPStatus: status, Wait: wait,
+			Note: "contact already holds every value"}, cur, nil
 	}
 	op := "update contact " + id
-	resp, _, err = c.do(ctx, http.MethodPut, "/contacts/"+url.PathEscape(id), nil, updateBody(vals, cur), op)
+	resp, body, err := c.do(ctx, http.MethodPut, "/contacts/"+url.PathEscape(id), nil, updateBody(vals, cur), op)
 	if ce, ok := connector.AsError(err); ok && ce.HTTPStatus == http.StatusNotFound {
 		ce.Message = "contact " + id + " no longer exists (deleted since it was found)"
 	}
 	if err != nil {
-		return connector.Result{}, err
+		return connector.Result{}, nil, err
+	}
+	var now contact
+	if list, err := decodeContacts(body); err == nil && len(list) > 0 && list[0].id() == id {
+		now = list[0]
 	}
 	return connector.Result{Status: connector.Updated, ID: id, HTTPStatus: resp.StatusCode,
-		Wait: max(wait, c.rateWait(resp))}, nil
+		Wait: max(wait, c.rateWait(resp))}, now, nil
 }
