@@ -116,6 +116,9 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 		Password: j.Target.Auth.Password,
 		Options:  j.Target.Options,
 	}
+	if j.Target.Sandbox() && opt.DryRun {
+		cfg.BaseURL = "http://sandbox.invalid" // never called
+	}
 	if j.Target.Sandbox() && !opt.DryRun {
 		dir := opt.SandboxDir
 		if dir == "" {

@@ -108,6 +108,7 @@ func (t *retryTransport) attempt(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	sent := t.pace.now()
 	resp, err := t.base.RoundTrip(req.Clone(ctx))
 	if err != nil {
 		cancel()
@@ -116,7 +117,7 @@ func (t *retryTransport) attempt(req *http.Request) (*http.Response, error) {
 	resp.Body = cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	if resp.StatusCode < 400 {
 		if w, ok := connector.RateWindowOf(resp.Header); ok {
-			t.pace.Observe(seq, w)
+			t.pace.Observe(seq, sent, w)
 		}
 	}
 	return resp, nil

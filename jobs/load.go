@@ -111,10 +111,9 @@ func (j *Job) defaults() []error {
 		r.Rate.PerSecond = DefaultRate
 	}
 	if r.Burst == 0 {
-		r.Burst = DefaultWorkers
-		if r.Workers > 0 {
-			r.Burst = r.Workers
-		}
+		// Smooth: servers count requests in windows, and a burst sent at a
+		// window's start is what spills into the one before it.
+		r.Burst = 1
 	}
 	if r.Burst < 0 {
 		bad("run.burst: %d is negative", r.Burst)

@@ -124,15 +124,22 @@ func (p *pacer) windowWait() time.Duration {
 }
 
 // Observe reads the rate-limit headers of an answer to the call numbered
-// seq. Every send made after it counts against what it says remains.
-func (p *pacer) Observe(seq int64, w connector.RateWindow) {
+// seq, sent at sent. Every send made after it counts against what it says
+// remains.
+//
+// The window's end is reckoned from the send, not the answer: the server
+// counted the call and computed its reset on arrival, and the answer's
+// trip back (the latency, often 200ms) would otherwise make every window
+// look that much longer. A call sent at the end so reckoned arrives after
+// the same one-way trip, when the server's window has ended.
+func (p *pacer) Observe(seq int64, sent time.Time, w connector.RateWindow) {
 	if !w.HasRemaining || w.Reset <= 0 {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	end := now.Add(w.Reset)
+	end := sent.Add(w.Reset + windowMargin)
 	left := w.Remaining - int(p.seq-seq)
 	if w.Limit > 0 {
 		p.limit = w.Limit
@@ -146,6 +153,9 @@ func (p *pacer) Observe(seq int64, w connector.RateWindow) {
 	}
 	p.winLen = max(p.winLen, roundUp(w.Reset, 100*time.Millisecond))
 }
+
+// windowMargin is added to a window's reckoned end against clock jitter.
+const windowMargin = 5 * time.Millisecond
 
 func roundUp(d, unit time.Duration) time.Duration { return (d + unit - 1) / unit * unit }
 

@@ -103,7 +103,7 @@ func TestPacerWindowBudget(t *testing.T) {
 	}
 	// The first answer: limit 10, 9 remain, 0.25s to the reset. Four sends
 	// were made since, so 5 remain.
-	p.Observe(first, connector.RateWindow{Limit: 10, Remaining: 9, HasRemaining: true, Reset: 250 * time.Millisecond, Exact: true})
+	p.Observe(first, clock.now().Add(-windowMargin), connector.RateWindow{Limit: 10, Remaining: 9, HasRemaining: true, Reset: 250 * time.Millisecond, Exact: true})
 	start := clock.now()
 	for range 5 {
 		p.Wait(ctx)

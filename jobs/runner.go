@@ -144,7 +144,7 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	}
 
 	lines := make(chan report.Line, 256)
-	tasks := make(chan task)
+	tasks := make(chan task, 64) // a little read-ahead: workers never wait on the reader
 	pool := r.newPool()
 	var wg sync.WaitGroup
 	fails := &failCounter{max: r.Job.Run.MaxFails}

@@ -181,7 +181,7 @@ func (a Auth) GoString() string { return a.String() }
 type RunOptions struct {
 	Workers  int      `yaml:"workers"`                  // concurrent calls; default: rate × observed latency (4 to 64)
 	Rate     Rate     `yaml:"rate"`                     // e.g. "20/s", "600/m"; default 10/s
-	Burst    int      `yaml:"burst"`                    // default: workers
+	Burst    int      `yaml:"burst"`                    // tokens that may be spent at once; default 1 (smooth)
 	Retries  *int     `yaml:"retries"`                  // extra attempts for 5xx/timeouts; default 5
 	Timeout  Duration `yaml:"timeout"`                  // per call; default 30s
 	MaxFails int      `yaml:"max_consecutive_failures"` // abort after this many transport failures in a row; default 50, 0 = default

@@ -98,7 +98,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.limited.Add(1)
 	} else if w, ok := connector.RateWindowOf(resp.Header); ok {
-		s.pacer.Observe(seq, w)
+		s.pacer.Observe(seq, start, w)
 	}
 	return resp, nil
 }

@@ -17,13 +17,17 @@ import (
 )
 
 type sandboxOptions struct {
-	systems []string
-	addr    string
-	dir     string
-	reset   bool
-	key     string
-	faults  sandbox.Faults
-	memory  bool
+	systems  []string
+	addr     string
+	dir      string
+	reset    bool
+	key      string
+	moreKeys []string
+	faults   sandbox.Faults
+	// windowSet and orgRateSet say the flags were given: Close then keeps
+	// them instead of its documented defaults.
+	windowSet, orgRateSet bool
+	memory                bool
 }
 
 func newSandboxCmd(env *Env) *cobra.Command {
@@ -41,6 +45,7 @@ The fakes keep their records in --dir, the same place jobs with
 --reset clears those records and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt.windowSet, opt.orgRateSet = cmd.Flags().Changed("window"), cmd.Flags().Changed("org-rate")
 			return serveSandboxes(cmd.Context(), env, opt)
 		},
 	}
@@ -52,7 +57,10 @@ The fakes keep their records in --dir, the same place jobs with
 	f.BoolVar(&opt.reset, "reset", false, "clear the fakes' records and exit")
 	f.StringVar(&opt.key, "key", sandbox.DefaultKey, "API key (and Closum v1 password) the fakes accept")
 	f.Float64Var(&opt.faults.RatePerSecond, "rate", 0, "requests per second allowed per key (0 = unlimited)")
-	f.IntVar(&opt.faults.Burst, "burst", 5, "requests allowed at once per key")
+	f.IntVar(&opt.faults.Burst, "burst", 5, "requests allowed at once per key (token buckets; no effect with --window)")
+	f.DurationVar(&opt.faults.Window, "window", 0, "count requests in fixed windows of this length, as Close does (e.g. 1s), instead of token buckets")
+	f.Float64Var(&opt.faults.OrgRatePerSecond, "org-rate", 0, "requests per second allowed for all keys together (Close: 3× --rate; 0 = no limit)")
+	f.StringSliceVar(&opt.moreKeys, "more-keys", nil, "more API keys of the same organisation the fakes accept")
 	f.DurationVar(&opt.faults.Latency, "latency", 0, "added to every request")
 	f.Float64Var(&opt.faults.Error429, "fail-429", 0, "fraction of requests answered 429")
 	f.Float64Var(&opt.faults.Error5xx, "fail-5xx", 0, "fraction of requests answered 503")
@@ -86,7 +94,17 @@ func serveSandboxes(ctx context.Context, env *Env, opt sandboxOptions) error {
 		}
 	}()
 	for i, n := range names {
-		so := sandbox.Options{APIKey: opt.key, Password: opt.key, Faults: opt.faults}
+		so := sandbox.Options{APIKey: opt.key, APIKeys: opt.moreKeys, Password: opt.key, Faults: opt.faults}
+		if n == "close" && so.Faults.RatePerSecond > 0 {
+			// Close counts in one-second windows, per key and 3× per
+			// organisation (its rate-limit doc), unless told otherwise.
+			if !opt.windowSet {
+				so.Faults.Window = time.Second
+			}
+			if !opt.orgRateSet {
+				so.Faults.OrgRatePerSecond = 3 * so.Faults.RatePerSecond
+			}
+		}
 		if !opt.memory {
 			so.StatePath = systems.StatePath(opt.dir, n)
 		}
