@@ -2,12 +2,11 @@ package tabular
 
 import (
 	"bufio"
-	"encoding/csv"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,15 +17,20 @@ const sniffSize = 64 << 10
 
 // csvReader streams a delimited text file.
 type csvReader struct {
-	file      *os.File
-	path      string
-	r         *csv.Reader
-	header    []string
-	num       int
-	checkUTF8 bool // the bytes reach csv undecoded, so invalid UTF-8 must be caught here
+	file   *os.File
+	path   string
+	p      *csvParser
+	comma  rune
+	header []string
+	num    int
+	check  textCheck
 }
 
 func openCSV(path, ext string, opt Options) (_ Reader, err error) {
+	lim, err := opt.limits()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -36,7 +40,7 @@ func openCSV(path, ext string, opt Options) (_ Reader, err error) {
 			_ = f.Close()
 		}
 	}()
-	src, checkUTF8, err := decoded(f, opt.Encoding)
+	src, check, err := decoded(f, opt.Encoding)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -46,8 +50,8 @@ func openCSV(path, ext string, opt Options) (_ Reader, err error) {
 	if err != nil && !atEOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if checkUTF8 {
-		if line, ok := validUTF8Prefix(prefix, atEOF); !ok {
+	if check == checkUTF8 {
+		if line := otherEncoding(prefix, atEOF); line > 0 {
 			return nil, fmt.Errorf("open %s: line %d is not valid UTF-8: %w (set the file's encoding, e.g. windows-1252)", path, line, ErrEncoding)
 		}
 	}
@@ -63,11 +67,7 @@ func openCSV(path, ext string, opt Options) (_ Reader, err error) {
 		delim = detectDelimiter(prefix, atEOF)
 	}
 
-	r := csv.NewReader(br)
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	c := &csvReader{file: f, path: path, r: r, checkUTF8: checkUTF8}
+	c := &csvReader{file: f, path: path, p: newCSVParser(br, delim, lim), comma: delim, check: check}
 	if err := c.readHeader(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -77,17 +77,23 @@ func openCSV(path, ext string, opt Options) (_ Reader, err error) {
 // readHeader takes the first non-empty record as the header.
 func (c *csvReader) readHeader() error {
 	for {
-		rec, err := c.r.Read()
-		if errors.Is(err, io.EOF) {
-			return errors.New("empty file: no header row")
-		}
+		ok, err := c.p.read()
 		if err != nil {
 			return fmt.Errorf("read header: %w", err)
 		}
-		if allEmpty(rec) {
+		if !ok {
+			return errors.New("empty file: no header row")
+		}
+		if err := c.p.recErr(nil); err != nil {
+			return fmt.Errorf("header (line %d): %w", c.p.recLine, err)
+		}
+		raw := c.p.values()
+		if allEmpty(raw) {
 			continue
 		}
-		raw := slices.Clone(rec)
+		if err := c.textError(raw, nil); err != nil {
+			return fmt.Errorf("header (line %d): %w", c.p.recLine, err)
+		}
 		// A BOM in a non-UTF-8 encoding survives decoding; never let it
 		// become part of the first column's name.
 		raw[0] = strings.TrimPrefix(raw[0], "\uFEFF")
@@ -102,51 +108,43 @@ func (c *csvReader) Header() []string { return c.header }
 // Next returns the next non-empty record.
 func (c *csvReader) Next() (Row, error) {
 	for {
-		rec, err := c.r.Read()
-		if errors.Is(err, io.EOF) {
-			return Row{}, io.EOF
-		}
-		var pe *csv.ParseError
-		if err != nil && !errors.As(err, &pe) {
+		ok, err := c.p.read()
+		if err != nil {
 			return Row{}, fmt.Errorf("read %s: %w", c.path, err)
 		}
-		if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine {
-			// A quote that was never closed swallowed the lines after it;
-			// carrying on would silently drop those rows.
-			return Row{}, fmt.Errorf("read %s: quoted field opened on line %d is not closed properly (error on line %d); the rows after it cannot be read reliably: %w",
-				c.path, pe.StartLine, pe.Line, err)
+		if !ok {
+			return Row{}, io.EOF
 		}
-		if pe == nil && allEmpty(rec) {
+		values := c.p.values()
+		err = c.p.recErr(c.header)
+		if err == nil && allEmpty(values) {
 			continue
 		}
 		c.num++
-		row := Row{Num: c.num, Values: slices.Clone(rec)}
-		var line int
-		if pe != nil {
-			line = pe.StartLine
-		} else {
-			line, _ = c.r.FieldPos(0)
+		row := Row{Num: c.num, Values: values}
+		if err == nil {
+			row.Values, err = fitRow(values, len(c.header))
 		}
-		switch {
-		case pe != nil:
-			row.Err = &RowError{Num: c.num, Line: line, Err: pe}
-		default:
-			row.Values, err = fitRow(row.Values, len(c.header))
-			if err == nil && c.checkUTF8 {
-				err = c.validUTF8(row.Values)
-			}
-			if err != nil {
-				row.Err = &RowError{Num: c.num, Line: line, Err: err}
-			}
+		if err == nil {
+			err = c.textError(values, c.header)
+		}
+		if err != nil {
+			row.Err = &RowError{Num: c.num, Line: c.p.recLine, Err: err}
 		}
 		return row, nil
 	}
 }
 
-func (c *csvReader) validUTF8(values []string) error {
+// textError reports a value that is not valid text in the file's encoding:
+// invalid UTF-8 when the bytes are read as they are, or U+FFFD, which a
+// decoder puts in place of bytes invalid in its encoding.
+func (c *csvReader) textError(values, header []string) error {
 	for i, v := range values {
-		if !utf8.ValidString(v) {
-			return fmt.Errorf("column %q is not valid UTF-8: %w (set the file's encoding, e.g. windows-1252)", c.header[i], ErrEncoding)
+		switch {
+		case c.check == checkUTF8 && !utf8.ValidString(v):
+			return fmt.Errorf("column %s is not valid UTF-8: %w (set the file's encoding, e.g. windows-1252)", columnName(header, i), ErrEncoding)
+		case c.check == checkDecoded && strings.ContainsRune(v, utf8.RuneError):
+			return fmt.Errorf("column %s holds bytes that are not valid in the file's encoding: %w", columnName(header, i), ErrEncoding)
 		}
 	}
 	return nil
@@ -166,18 +164,32 @@ func validDelimiter(r rune) bool {
 	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
 }
 
-// validUTF8Prefix checks the sniffed prefix, ignoring a rune cut by the
-// prefix's end, and returns the 1-based line of the first invalid byte.
-func validUTF8Prefix(p []byte, atEOF bool) (int, bool) {
+// otherEncoding tells from the sniffed prefix whether a file read as UTF-8
+// is in another encoding, and returns the 1-based line of its first invalid
+// byte if so, else 0. A prefix with invalid bytes but no valid multi-byte
+// sequence is another encoding (windows-1252 text is like that); one that
+// also holds valid multi-byte sequences is UTF-8 with damaged rows, which
+// come back as bad rows. A sequence cut by the prefix's end is ignored.
+func otherEncoding(p []byte, atEOF bool) int {
+	firstBad, multi := -1, false
 	for i := 0; i < len(p); {
 		r, size := utf8.DecodeRune(p[i:])
-		if r == utf8.RuneError && size <= 1 {
+		switch {
+		case r == utf8.RuneError && size <= 1:
 			if !atEOF && !utf8.FullRune(p[i:]) {
-				return 0, true
+				i = len(p)
+				continue
 			}
-			return 1 + strings.Count(string(p[:i]), "\n"), false
+			if firstBad < 0 {
+				firstBad = i
+			}
+		case size > 1:
+			multi = true
 		}
 		i += size
 	}
-	return 0, true
+	if firstBad < 0 || multi {
+		return 0
+	}
+	return 1 + bytes.Count(p[:firstBad], []byte("\n"))
 }

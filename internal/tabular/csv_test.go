@@ -3,10 +3,12 @@ package tabular
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -71,7 +73,7 @@ func TestDetectDelimiter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := r.(*csvReader).r.Comma; got != tt.want {
+			if got := r.(*csvReader).comma; got != tt.want {
 				t.Errorf("delimiter = %q, want %q (header %q)", got, tt.want, r.Header())
 			}
 		})
@@ -227,18 +229,142 @@ func TestCSVBadRows(t *testing.T) {
 	}
 }
 
-func TestCSVUnclosedQuoteIsFatal(t *testing.T) {
-	content := "id,note\n1,ok\n2,\"never closed\n3,swallowed\n4,\"x\"y\n5,after\n"
-	r, err := openFile(t, "q.csv", content, Options{})
-	if err != nil {
-		t.Fatal(err)
+// wantRow is what a test expects of one row: its line, its values and,
+// for a bad row, an error it matches with errors.Is.
+type wantRow struct {
+	line   int
+	values []string
+	err    error
+}
+
+// anyError in a wantRow expects a bad row, whatever its cause.
+type anyError struct{}
+
+func (anyError) Error() string { return "any error" }
+
+// checkRows compares rows with want, numbering them from 1.
+func checkRows(t *testing.T, rows []Row, want []wantRow) {
+	t.Helper()
+	if len(rows) != len(want) {
+		for _, r := range rows {
+			t.Logf("row %d: %q %v", r.Num, r.Values, r.Err)
+		}
+		t.Fatalf("got %d rows, want %d", len(rows), len(want))
 	}
-	if row, err := r.Next(); err != nil || row.Values[1] != "ok" {
-		t.Fatalf("first row = %+v, %v", row, err)
+	for i, w := range want {
+		got := rows[i]
+		if got.Num != i+1 || (w.values != nil && !reflect.DeepEqual(got.Values, w.values)) {
+			t.Errorf("row %d = %d %q, want %d %q", i+1, got.Num, got.Values, i+1, w.values)
+		}
+		if w.err == nil {
+			if got.Err != nil {
+				t.Errorf("row %d: unexpected error %v", i+1, got.Err)
+			}
+			continue
+		}
+		var re *RowError
+		_, isAny := w.err.(anyError)
+		if !errors.As(got.Err, &re) || !isAny && !errors.Is(got.Err, w.err) || re.Line != w.line || re.Num != i+1 {
+			t.Errorf("row %d: err = %v, want %v on line %d", i+1, got.Err, w.err, w.line)
+		}
 	}
-	_, err = r.Next()
-	if err == nil || errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "line 3") {
-		t.Errorf("Next = %v, want a fatal error naming line 3", err)
+}
+
+// A broken quote must cost its own record only: the rows after it are read
+// again from the line after the one where the broken record started.
+func TestCSVBrokenQuotes(t *testing.T) {
+	manyLines := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "%d,x\n", i+2)
+		}
+		return b.String()
+	}
+	// After a quote left open on line 2, lines 3 to 1502 are rows again; a
+	// bare quote on one of them is a bad row of its own.
+	var longWant []wantRow
+	longWant = append(longWant, wantRow{2, []string{"1"}, ErrQuote})
+	for i := range 1500 {
+		w := wantRow{i + 3, []string{strconv.Itoa(i + 2), "x"}, nil}
+		if i == 1200 {
+			w = wantRow{i + 3, []string{strconv.Itoa(i + 2)}, csv.ErrBareQuote}
+		}
+		longWant = append(longWant, w)
+	}
+	long := "id,note\n1,\"open\n" + strings.Replace(manyLines(1500), "1202,x\n", "1202,x\"\n", 1)
+
+	tests := []struct {
+		name, content string
+		opt           Options
+		want          []wantRow
+	}{
+		{"quote closed lines later by a stray one", "id,note\n1,ok\n2,\"never closed\n3,swallowed\n4,\"x\"y\n5,after\n", Options{}, []wantRow{
+			{2, []string{"1", "ok"}, nil},
+			{3, []string{"2"}, csv.ErrQuote},
+			{4, []string{"3", "swallowed"}, nil},
+			{5, []string{"4"}, csv.ErrQuote},
+			{6, []string{"5", "after"}, nil},
+		}},
+		{"quote open at the end of the file", "id,note\n1,\"open\n2,b\r\n3,c", Options{}, []wantRow{
+			{2, []string{"1"}, ErrQuote},
+			{3, []string{"2", "b"}, nil},
+			{4, []string{"3", "c"}, nil},
+		}},
+		{"quote open past maxQuotedLines", long, Options{}, longWant},
+		{"text after a closing quote lines later", "id,note\n1,\"a\nb\"x,c\n2,ok\n", Options{}, []wantRow{
+			{2, []string{"1"}, ErrQuote},
+			{3, nil, csv.ErrBareQuote},
+			{4, []string{"2", "ok"}, nil},
+		}},
+		{"quote open past the row limit", "id,note\n1,\"open\n" + manyLines(5), Options{MaxRowBytes: 12}, []wantRow{
+			{2, []string{"1"}, ErrQuote},
+			{3, []string{"2", "x"}, nil},
+			{4, []string{"3", "x"}, nil},
+			{5, []string{"4", "x"}, nil},
+			{6, []string{"5", "x"}, nil},
+			{7, []string{"6", "x"}, nil},
+		}},
+		{"closed quoted cell over the cell limit", "id,note\n1,\"0123456789\nabc\",x\n2,ok\n", Options{MaxCellBytes: 10}, []wantRow{
+			{2, []string{"1", "", "x"}, ErrTooLarge},
+			{4, []string{"2", "ok"}, nil},
+		}},
+		{"bare quote in a later field", "id,note\n1,\"a\nb\",c\"d\n2,ok\n", Options{}, []wantRow{
+			{2, []string{"1", "a\nb"}, csv.ErrBareQuote},
+			{3, nil, csv.ErrBareQuote},
+			{4, []string{"2", "ok"}, nil},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "q.csv")
+			must(t, os.WriteFile(path, []byte(tt.content), 0o600))
+			var first []Row
+			for range 2 { // the numbering must not change from one read to the next
+				r, err := Open(path, tt.opt)
+				must(t, err)
+				rows := readAll(t, r)
+				must(t, r.Close())
+				checkRows(t, rows, tt.want)
+				if first != nil && !reflect.DeepEqual(values(rows), values(first)) {
+					t.Error("second read differs from the first")
+				}
+				first = rows
+			}
+		})
+	}
+}
+
+func TestCSVQuoteErrorMessage(t *testing.T) {
+	r, err := openFile(t, "q.csv", "id,note\n1,\"open\n2,b\n", Options{})
+	must(t, err)
+	rows := readAll(t, r)
+	var pe *csv.ParseError
+	if len(rows) != 2 || !errors.As(rows[0].Err, &pe) || pe.StartLine != 2 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	const want = "row 1 (line 2): quoted field opened on line 2 is not closed by the end of the file; reading goes on from line 3"
+	if got := rows[0].Err.Error(); got != want {
+		t.Errorf("message =\n%s\nwant\n%s", got, want)
 	}
 }
 

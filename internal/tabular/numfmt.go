@@ -28,42 +28,8 @@ type numFormat struct {
 }
 
 // styleFormats maps a cell style index (the s attribute of a cell) to what
-// its number format means. It is built once per workbook.
+// its number format means. It is built once per workbook (readStyleFormats).
 type styleFormats []numFormat
-
-// loadStyleFormats reads the workbook's cell formats once. excelize has no
-// public accessor for a style's number format id other than GetStyle, which
-// also decodes fonts, fills and borders (and indexes them unchecked), so the
-// two exported fields needed are read directly.
-func loadStyleFormats(f *excelize.File) styleFormats {
-	ss := f.Styles
-	if ss == nil || ss.CellXfs == nil {
-		return nil
-	}
-	custom := map[int]string{}
-	if ss.NumFmts != nil {
-		for _, nf := range ss.NumFmts.NumFmt {
-			code := nf.FormatCode
-			if nf.FormatCode16 != "" {
-				code = nf.FormatCode16
-			}
-			custom[nf.NumFmtID] = code
-		}
-	}
-	out := make(styleFormats, len(ss.CellXfs.Xf))
-	for i, xf := range ss.CellXfs.Xf {
-		if xf.NumFmtID == nil {
-			continue
-		}
-		id := *xf.NumFmtID
-		if code, ok := custom[id]; ok {
-			out[i] = classifyFormatCode(code)
-		} else if builtinDateFormat(id) {
-			out[i] = numFormat{kind: fmtDate}
-		}
-	}
-	return out
-}
 
 func (s styleFormats) of(style int) numFormat {
 	if style < 0 || style >= len(s) {

@@ -14,34 +14,46 @@ import (
 	"golang.org/x/text/transform"
 )
 
+// textCheck is how the reader checks the text it returns.
+type textCheck uint8
+
+const (
+	// checkUTF8: the bytes reach the parser undecoded, so invalid UTF-8
+	// must be caught there.
+	checkUTF8 textCheck = iota
+	// checkDecoded: a decoder turned the bytes it could not decode into
+	// U+FFFD, which the reader takes for invalid text.
+	checkDecoded
+)
+
 // decoded returns r as UTF-8 text. For UTF-8 input (the default) the bytes
-// pass through undecoded, without a UTF-8 BOM, and checkUTF8 asks the caller
-// to validate them: a decoder would turn bad bytes into U+FFFD silently. A
-// UTF-16 BOM switches to UTF-16 decoding.
-func decoded(r io.Reader, name string) (_ io.Reader, checkUTF8 bool, _ error) {
+// pass through undecoded, without a UTF-8 BOM: a decoder would turn bad
+// bytes into U+FFFD silently, and checking them costs less than decoding.
+// A UTF-16 BOM switches to UTF-16 decoding.
+func decoded(r io.Reader, name string) (io.Reader, textCheck, error) {
 	name = strings.TrimSpace(name)
 	if name != "" {
 		enc, err := htmlindex.Get(name)
 		if err != nil {
-			return nil, false, fmt.Errorf("unknown encoding %q", name)
+			return nil, 0, fmt.Errorf("unknown encoding %q", name)
 		}
 		if enc != unicode.UTF8 {
-			return transform.NewReader(r, enc.NewDecoder()), false, nil
+			return transform.NewReader(r, enc.NewDecoder()), checkDecoded, nil
 		}
 	}
 	br := bufio.NewReader(r)
 	bom, err := br.Peek(3)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, false, err
+		return nil, 0, err
 	}
 	switch {
 	case bytes.HasPrefix(bom, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
-		return br, true, nil
+		return br, checkUTF8, nil
 	case bytes.HasPrefix(bom, []byte{0xFE, 0xFF}), bytes.HasPrefix(bom, []byte{0xFF, 0xFE}):
-		return transform.NewReader(br, unicode.BOMOverride(unicode.UTF8.NewDecoder())), false, nil
+		return transform.NewReader(br, unicode.BOMOverride(unicode.UTF8.NewDecoder())), checkDecoded, nil
 	default:
-		return br, true, nil
+		return br, checkUTF8, nil
 	}
 }
 

@@ -4,12 +4,13 @@
 // Readers return every value as text exactly as a person would type it back:
 // numbers keep all their digits, date cells come out as ISO 8601 and numbers
 // formatted with leading zeros (ZIP codes) keep them. A bad row (wrong field
-// count, broken quoting, invalid text encoding) is returned as data with
-// Row.Err set, so the caller can report it and go on; only I/O failures and
-// damage the reader cannot step over end the stream.
+// count, broken quoting, invalid text encoding, a cell or row over the size
+// limits) is returned as data with Row.Err set, so the caller can report it
+// and go on; only I/O failures and a corrupt workbook end the stream. Memory
+// stays bounded by the limits in Options, whatever the file holds.
 //
-// Writers take rows of text and write CSV through encoding/csv or XLSX
-// through excelize's StreamWriter.
+// Writers take rows of text and write CSV through encoding/csv, or XLSX by
+// streaming the sheet XML straight into the zip archive.
 package tabular
 
 import (
@@ -31,6 +32,39 @@ type Options struct {
 	// UTF-8 (a UTF-8 or UTF-16 byte order mark is honoured); any WHATWG
 	// label such as "windows-1252", "latin1" or "utf-16le" is accepted.
 	Encoding string
+	// MaxCellBytes caps the text of one cell, in bytes; a longer cell
+	// makes its row bad and is not held in memory. 0 means 1 MiB.
+	MaxCellBytes int
+	// MaxRowBytes caps the text of one row, all cells together, in bytes;
+	// a longer row is bad. It also bounds what a CSV reader buffers to
+	// recover from a quoted field that is never closed. 0 means 8 MiB.
+	MaxRowBytes int
+}
+
+// Default limits, and the fixed ones.
+const (
+	defaultMaxCellBytes = 1 << 20
+	defaultMaxRowBytes  = 8 << 20
+	// maxColumns is Excel's column limit (XFD); a CSV row with more fields
+	// is bad, which bounds the memory a row of bare delimiters can take.
+	maxColumns = 16384
+)
+
+// limits are the resolved size limits of a read.
+type limits struct{ cell, row int }
+
+func (o Options) limits() (limits, error) {
+	l := limits{cell: o.MaxCellBytes, row: o.MaxRowBytes}
+	if l.cell < 0 || l.row < 0 {
+		return limits{}, fmt.Errorf("negative size limit (MaxCellBytes %d, MaxRowBytes %d)", l.cell, l.row)
+	}
+	if l.cell == 0 {
+		l.cell = defaultMaxCellBytes
+	}
+	if l.row == 0 {
+		l.row = defaultMaxRowBytes
+	}
+	return l, nil
 }
 
 // Row is one data row of a file.
@@ -65,11 +99,22 @@ var ErrFieldCount = errors.New("wrong number of fields")
 // ErrEncoding marks text that is not valid in the file's encoding.
 var ErrEncoding = errors.New("invalid text encoding")
 
+// ErrQuote marks a CSV record whose quoting is broken: a quote inside an
+// unquoted field, text after a closing quote, or a quoted field not closed
+// by the end of the file, within 1,000 lines or within the row limit (the
+// reader then reads on from the line after the record's first). The cause
+// also unwraps to the *csv.ParseError.
+var ErrQuote = errors.New("broken quoting")
+
+// ErrTooLarge marks a row with a cell or a total over the limits of
+// Options, or with more than 16,384 fields.
+var ErrTooLarge = errors.New("over the size limit")
+
 // RowError says why a row is bad and where it is in the file.
 type RowError struct {
 	Num  int   // Row.Num of the bad row
 	Line int   // CSV line or spreadsheet row where the row starts, 1-based
-	Err  error // the cause; errors.Is works with ErrFieldCount, ErrEncoding, csv errors
+	Err  error // the cause; errors.Is works with ErrFieldCount, ErrEncoding, ErrQuote, ErrTooLarge, csv errors
 }
 
 // Error reads like "row 12 (line 14): 5 fields, header has 7".
@@ -88,6 +133,45 @@ func (e *fieldCountError) Error() string {
 }
 
 func (e *fieldCountError) Is(target error) bool { return target == ErrFieldCount }
+
+// sizeError is the cause of a row over a limit: what is measured ("cell in
+// column \"Notes\"", "row"), its size and the limit, in bytes.
+type sizeError struct {
+	what        string
+	size, limit int64
+}
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("%s is %s, over the %s limit", e.what, formatSize(e.size), formatSize(e.limit))
+}
+
+func (e *sizeError) Is(target error) bool { return target == ErrTooLarge }
+
+// formatSize writes a byte count the way the limits are given: "1 MiB",
+// "52.4 MiB", "900 KiB", "2000 bytes" (below 10 KiB, exact).
+func formatSize(n int64) string {
+	f := func(v float64, unit string) string {
+		return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + unit
+	}
+	switch {
+	case n >= 1<<30:
+		return f(float64(n)/(1<<30), "GiB")
+	case n >= 1<<20:
+		return f(float64(n)/(1<<20), "MiB")
+	case n >= 10<<10:
+		return f(float64(n)/(1<<10), "KiB")
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// columnName names column i (0-based) for a message: its header name, or
+// its position past the header.
+func columnName(header []string, i int) string {
+	if i < len(header) {
+		return strconv.Quote(header[i])
+	}
+	return strconv.Itoa(i + 1)
+}
 
 // Open opens the file at path for reading, choosing the format by its
 // extension: .csv, .tsv and .txt are read as delimited text, .xlsx (and

@@ -39,7 +39,9 @@ type WriteOptions struct {
 
 // Create creates (or truncates) the file at path and writes header as its
 // first row. The format follows the extension: .csv (and .txt) or .tsv for
-// delimited text, .xlsx for a workbook.
+// delimited text, .xlsx for a workbook (at most 16,384 columns; a sheet
+// that reaches Excel's 1,048,576 rows goes on in a new sheet). The file is
+// readable by its owner only (mode 0600): it holds personal data.
 func Create(path string, header []string, opt WriteOptions) (Writer, error) {
 	if len(header) == 0 {
 		return nil, fmt.Errorf("create %s: empty header", path)
@@ -65,8 +67,22 @@ type csvWriter struct {
 	width int
 }
 
+// createPrivate creates or truncates a file readable by its owner only.
+// An existing file keeps its mode through O_TRUNC, so it is set again.
+func createPrivate(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 func createCSV(path string, header []string, delim rune) (Writer, error) {
-	f, err := os.Create(path)
+	f, err := createPrivate(path)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}

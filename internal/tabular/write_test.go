@@ -1,9 +1,14 @@
 package tabular
 
 import (
+	"archive/zip"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,9 +101,9 @@ func TestXLSXWriterCellLimit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.xlsx")
 	w, err := Create(path, []string{"id", "notes"}, WriteOptions{})
 	must(t, err)
-	atLimit := strings.Repeat("x", excelize.TotalCellChars)
+	atLimit := strings.Repeat("x", maxCellChars)
 	// U+1F600 is two UTF-16 units: half as many runes reach the limit.
-	over := strings.Repeat("😀", excelize.TotalCellChars/2+1)
+	over := strings.Repeat("😀", maxCellChars/2+1)
 	if err := w.Write([]string{"1", atLimit}); err != nil {
 		t.Errorf("value at the limit: %v", err)
 	}
@@ -218,5 +223,144 @@ func TestWriteHeaderOnly(t *testing.T) {
 			t.Errorf("%s: header %q, %d rows", name, r.Header(), len(rows))
 		}
 		must(t, r.Close())
+	}
+}
+
+// Files hold personal data: only their owner may read them, also when
+// Create truncates a file that was readable by all.
+func TestCreateMode0600(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"new.csv", "new.tsv", "new.xlsx", "old.csv", "old.xlsx"} {
+		path := filepath.Join(dir, name)
+		if strings.HasPrefix(name, "old") {
+			must(t, os.WriteFile(path, []byte("old"), 0o644))
+		}
+		writeAll(t, path, []string{"a"}, [][]string{{"1"}}, WriteOptions{})
+		fi, err := os.Stat(path)
+		must(t, err)
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", name, perm)
+		}
+	}
+}
+
+// Excel's widest sheet: the widths go in one <col> per run of equal
+// widths (excelize's StreamWriter took minutes over one call per column),
+// and a wider header is refused.
+func TestXLSXWriterWide(t *testing.T) {
+	header := make([]string, maxColumns)
+	row := make([]string, maxColumns)
+	for i := range header {
+		header[i] = "c" + strconv.Itoa(i+1)
+		row[i] = strconv.Itoa(i)
+	}
+	row[maxColumns-1] = strings.Repeat("w", 30)
+	path := filepath.Join(t.TempDir(), "wide.xlsx")
+	writeAll(t, path, header, [][]string{row, row}, WriteOptions{})
+
+	zr, err := zip.OpenReader(path)
+	must(t, err)
+	defer zr.Close()
+	var sheet []byte
+	for _, f := range zr.File {
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			rc, err := f.Open()
+			must(t, err)
+			sheet, err = io.ReadAll(rc)
+			must(t, err)
+			_ = rc.Close()
+		}
+	}
+	cols := regexp.MustCompile(`<col [^>]*>`).FindAll(sheet, -1)
+	want := []string{`<col min="1" max="16383" width="8" customWidth="1"/>`, `<col min="16384" max="16384" width="32" customWidth="1"/>`}
+	if len(cols) != len(want) || string(cols[0]) != want[0] || string(cols[1]) != want[1] {
+		t.Errorf("cols = %s, want %s", cols, want)
+	}
+	r, err := Open(path, Options{})
+	must(t, err)
+	defer r.Close()
+	if rows := readAll(t, r); len(r.Header()) != maxColumns || len(rows) != 2 || !reflect.DeepEqual(rows[1].Values, row) {
+		t.Errorf("read back %d columns, %d rows", len(r.Header()), len(rows))
+	}
+
+	_, err = Create(filepath.Join(t.TempDir(), "wider.xlsx"), append(header, "one more"), WriteOptions{})
+	if err == nil || !strings.Contains(err.Error(), "16385 columns, over Excel's limit of 16384") {
+		t.Errorf("Create = %v, want the column limit", err)
+	}
+}
+
+// Dates in date columns become date cells and read back as they were
+// written, to the second; what is no date in Excel's range stays text.
+func TestXLSXWriterDates(t *testing.T) {
+	tests := []struct {
+		in, want string
+		isDate   bool
+	}{
+		{"2023-03-15", "2023-03-15", true},
+		{"2023-03-15T23:59:59", "2023-03-15T23:59:59", true},
+		{"2023-03-15 00:00:01", "2023-03-15T00:00:01", true},
+		{"1900-03-01", "1900-03-01", true}, // after Excel's fictitious 1900-02-29
+		{"1900-02-28", "1900-02-28", true},
+		{"9999-12-31T23:59:59", "9999-12-31T23:59:59", true},
+		{"1899-12-31", "1899-12-31", false},
+		{"2023-02-30", "2023-02-30", false},
+		{"2023-03-15T10:30:00Z", "2023-03-15T10:30:00Z", false},
+		{"15/03/2023", "15/03/2023", false},
+	}
+	path := filepath.Join(t.TempDir(), "dates.xlsx")
+	var rows [][]string
+	for _, tt := range tests {
+		rows = append(rows, []string{tt.in})
+	}
+	writeAll(t, path, []string{"When"}, rows, WriteOptions{DateColumns: []int{0}})
+	f, err := excelize.OpenFile(path)
+	must(t, err)
+	defer f.Close()
+	r, err := Open(path, Options{})
+	must(t, err)
+	defer r.Close()
+	for i, row := range readAll(t, r) {
+		tt := tests[i]
+		if row.Values[0] != tt.want {
+			t.Errorf("%s read back as %q, want %q", tt.in, row.Values[0], tt.want)
+		}
+		typ, err := f.GetCellType("Sheet1", "A"+strconv.Itoa(i+2))
+		must(t, err)
+		// A number cell has no type attribute: excelize reports it unset.
+		if isDate := typ == excelize.CellTypeUnset; isDate != tt.isDate {
+			t.Errorf("%s: a date cell: %v, want %v", tt.in, isDate, tt.isDate)
+		}
+	}
+}
+
+// Text that XML cannot carry as it is reads back the same, through this
+// reader and excelize's; invalid UTF-8 becomes U+FFFD.
+func TestXLSXWriterText(t *testing.T) {
+	values := []string{
+		" lead and trail\t", "cr\r\nlf", "ctl\x01\x1f", "_x0041_ stays", "_x005F_ too", "a & b < c > d \"q\" 'a'",
+		"\uFFFE\uFFFF", "😀 Zoë", "bad \xff byte", "_", "x_",
+	}
+	path := filepath.Join(t.TempDir(), "text.xlsx")
+	header := make([]string, len(values))
+	for i := range header {
+		header[i] = "c" + strconv.Itoa(i)
+	}
+	writeAll(t, path, header, [][]string{values}, WriteOptions{})
+	want := slices.Clone(values)
+	want[8] = "bad \uFFFD byte"
+
+	r, err := Open(path, Options{})
+	must(t, err)
+	defer r.Close()
+	if rows := readAll(t, r); len(rows) != 1 || !reflect.DeepEqual(rows[0].Values, want) {
+		t.Errorf("read back\n%q\nwant\n%q", rows[0].Values, want)
+	}
+	f, err := excelize.OpenFile(path)
+	must(t, err)
+	defer f.Close()
+	got, err := f.GetRows("Sheet1")
+	must(t, err)
+	if len(got) != 2 || !reflect.DeepEqual(got[1], want) {
+		t.Errorf("excelize reads\n%q\nwant\n%q", got[1], want)
 	}
 }

@@ -5,110 +5,84 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// Limits for opening a workbook, set deliberately rather than inherited
-// from excelize (whose total defaults to ~16 GB).
-const (
-	// maxUnzipSize caps the total uncompressed size of a workbook, a guard
-	// against zip bombs; a million rows of 50 short columns fit under it.
-	maxUnzipSize = 4 << 30
-	// maxInMemoryPart is the largest worksheet or shared-strings part kept
-	// in memory; a larger one is unzipped to a temporary file and streamed.
-	maxInMemoryPart = 16 << 20
-)
-
-// xlsxReader streams one sheet of a workbook. excelize's row iterator gives
-// the stored values (RawCellValue: no locale formatting, no rounding) and a
-// sheetScanner gives each cell's style and type, from which cellText makes
+// xlsxReader streams one sheet of a workbook: a sheetScanner reads the
+// stored value, style and type of each cell, from which cellText makes
 // dates ISO and keeps zero-padded numbers padded.
 type xlsxReader struct {
 	path     string
-	file     *excelize.File
-	rows     *excelize.Rows
 	zip      *zip.ReadCloser
+	part     io.ReadCloser // the worksheet part
 	scan     *sheetScanner
+	shared   *sharedStrings
 	formats  styleFormats
 	date1904 bool
+	lim      limits
 	header   []string
-	sheetRow int // spreadsheet row number of the last row read
 	num      int
+	buf      []byte   // the text of the row being built
+	spans    [][2]int // each cell's value in buf
 }
 
+// errBeyondXFD is the cause of a row with a cell past Excel's last column.
+var errBeyondXFD = fmt.Errorf("a cell past column XFD (%d), Excel's last: %w", maxColumns, ErrTooLarge)
+
 func openXLSX(path string, opt Options) (_ Reader, err error) {
-	f, err := excelize.OpenFile(path, excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    maxUnzipSize,
-		UnzipXMLSizeLimit: maxInMemoryPart,
-	})
+	lim, err := opt.limits()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	x := &xlsxReader{path: path, file: f}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	x := &xlsxReader{path: path, zip: zr, lim: lim}
 	defer func() {
 		if err != nil {
 			_ = x.Close()
 		}
 	}()
-	sheet, err := pickSheet(f.GetSheetList(), opt.Sheet)
+	wp, err := readWorkbookParts(&zr.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	props, err := f.GetWorkbookProps()
-	if err != nil {
-		return nil, fmt.Errorf("open %s: workbook properties: %w", path, err)
-	}
-	x.date1904 = props.Date1904 != nil && *props.Date1904
-	x.formats = loadStyleFormats(f)
-
-	if x.zip, err = zip.OpenReader(path); err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	part, err := sheetPart(&x.zip.Reader, sheet)
+	sheet, err := wp.sheet(opt.Sheet)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if x.scan, err = newSheetScanner(&x.zip.Reader, part); err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if sheet.part == nil {
+		return nil, fmt.Errorf("open %s: sheet %q: worksheet part missing", path, sheet.name)
 	}
-	if x.rows, err = f.Rows(sheet); err != nil {
-		return nil, fmt.Errorf("open %s: sheet %q: %w", path, sheet, err)
+	x.date1904 = wp.date1904
+	if x.formats, err = readStyleFormats(wp.styles); err != nil {
+		return nil, fmt.Errorf("open %s: styles: %w", path, err)
 	}
+	if x.shared, err = readSharedStrings(wp.shared, lim); err != nil {
+		return nil, fmt.Errorf("open %s: shared strings: %w", path, err)
+	}
+	if x.part, err = sheet.part.Open(); err != nil {
+		return nil, fmt.Errorf("open %s: sheet %q: %w", path, sheet.name, err)
+	}
+	x.scan = newSheetScanner(x.part, lim)
 	if err := x.readHeader(); err != nil {
-		return nil, fmt.Errorf("open %s: sheet %q: %w", path, sheet, err)
+		return nil, fmt.Errorf("open %s: sheet %q: %w", path, sheet.name, err)
 	}
 	return x, nil
-}
-
-// pickSheet returns the sheet to read: the first one when want is empty,
-// else the one named want (case-insensitively, as Excel compares names).
-func pickSheet(sheets []string, want string) (string, error) {
-	if len(sheets) == 0 {
-		return "", errors.New("workbook has no sheets")
-	}
-	if want == "" {
-		return sheets[0], nil
-	}
-	for _, s := range sheets {
-		if strings.EqualFold(s, want) {
-			return s, nil
-		}
-	}
-	return "", fmt.Errorf("no sheet named %q (sheets: %s)", want, strings.Join(sheets, ", "))
 }
 
 // readHeader takes the first non-empty row as the header.
 func (x *xlsxReader) readHeader() error {
 	for {
-		values, ok, err := x.nextValues()
+		values, rowErr, ok, err := x.nextValues()
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errors.New("empty sheet: no header row")
+		}
+		if rowErr != nil {
+			return fmt.Errorf("header (row %d): %w", x.scan.rowNum, rowErr)
 		}
 		n := len(values)
 		for n > 0 && values[n-1] == "" {
@@ -122,29 +96,69 @@ func (x *xlsxReader) readHeader() error {
 	}
 }
 
-// nextValues reads the next spreadsheet row as text; ok is false at the end.
-func (x *xlsxReader) nextValues() (_ []string, ok bool, _ error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return nil, false, fmt.Errorf("read %s: %w", x.path, err)
-		}
-		return nil, false, nil
-	}
-	x.sheetRow++
-	values, err := x.rows.Columns()
+// nextValues reads the next spreadsheet row as text, with the reason it
+// is bad if it is; ok is false at the end.
+func (x *xlsxReader) nextValues() (values []string, rowErr error, ok bool, err error) {
+	ok, err = x.scan.next()
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: row %d: %w", x.path, x.sheetRow, err)
+		return nil, nil, false, fmt.Errorf("read %s: %w", x.path, err)
 	}
-	cells, err := x.scan.row(x.sheetRow)
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", x.path, err)
+	if !ok {
+		return nil, nil, false, nil
 	}
-	for _, c := range cells {
-		if i := c.col - 1; i < len(values) {
-			values[i] = cellText(values[i], c.kind, x.formats.of(c.style), x.date1904)
+	s := x.scan
+	if s.wide {
+		rowErr = errBeyondXFD
+	}
+	width, total := 0, 0
+	x.buf, x.spans = x.buf[:0], x.spans[:0]
+	for _, c := range s.cells {
+		val, size := s.text[c.start:c.end], c.size
+		if c.shared && len(val) > 0 && size <= x.lim.cell {
+			i, ok := atoiBytes(val)
+			if ok {
+				val, size, ok = x.shared.get(i)
+			}
+			if !ok {
+				rowErr = firstErr(rowErr, fmt.Errorf("cell in column %s: no shared string %q", columnName(x.header, c.col-1), s.text[c.start:c.end]))
+				val, size = nil, 0
+			}
+		}
+		total += size
+		start := len(x.buf)
+		switch {
+		case size > x.lim.cell:
+			rowErr = firstErr(rowErr, &sizeError{what: "cell in column " + columnName(x.header, c.col-1), size: int64(size), limit: int64(x.lim.cell)})
+		case len(x.buf)+len(val) <= x.lim.row:
+			x.buf = append(x.buf, val...)
+		}
+		x.spans = append(x.spans, [2]int{start, len(x.buf)})
+		if len(x.buf) > start {
+			// Empty cells past the last value (styled, say, up to column
+			// XFD) would only be padding.
+			width = max(width, c.col)
 		}
 	}
-	return values, true, nil
+	if total > x.lim.row {
+		rowErr = firstErr(rowErr, &sizeError{what: "row", size: int64(total), limit: int64(x.lim.row)})
+	}
+	text := string(x.buf)
+	values = make([]string, width)
+	for i, c := range s.cells {
+		if x.spans[i][0] == x.spans[i][1] {
+			continue
+		}
+		values[c.col-1] = cellText(text[x.spans[i][0]:x.spans[i][1]], c.kind, x.formats.of(c.style), x.date1904)
+	}
+	return values, rowErr, true, nil
+}
+
+// firstErr keeps the first of two errors.
+func firstErr(first, next error) error {
+	if first != nil {
+		return first
+	}
+	return next
 }
 
 // Header returns the column names.
@@ -155,43 +169,37 @@ func (x *xlsxReader) Header() []string { return x.header }
 // so trailing formatted-but-empty rows never show up as data.
 func (x *xlsxReader) Next() (Row, error) {
 	for {
-		values, ok, err := x.nextValues()
+		values, rowErr, ok, err := x.nextValues()
 		if err != nil {
 			return Row{}, err
 		}
 		if !ok {
 			return Row{}, io.EOF
 		}
-		if allEmpty(values) {
+		if rowErr == nil && allEmpty(values) {
 			continue
 		}
 		x.num++
 		row := Row{Num: x.num, Values: values}
 		if width := len(x.header); len(values) < width {
 			row.Values = append(values, make([]string, width-len(values))...)
-		} else if values, err = fitRow(values, width); err != nil {
-			row.Err = &RowError{Num: x.num, Line: x.sheetRow, Err: err}
-		} else {
-			row.Values = values
+		} else if rowErr == nil {
+			row.Values, rowErr = fitRow(values, width)
+		}
+		if rowErr != nil {
+			row.Err = &RowError{Num: x.num, Line: x.scan.rowNum, Err: rowErr}
 		}
 		return row, nil
 	}
 }
 
-// Close releases the row iterator, the workbook's temporary files and the
-// scanner's archive.
+// Close releases the worksheet part and the archive.
 func (x *xlsxReader) Close() error {
 	var errs []error
-	if x.rows != nil {
-		errs = append(errs, x.rows.Close())
+	if x.part != nil {
+		errs = append(errs, x.part.Close())
 	}
-	if x.scan != nil {
-		errs = append(errs, x.scan.Close())
-	}
-	if x.zip != nil {
-		errs = append(errs, x.zip.Close())
-	}
-	errs = append(errs, x.file.Close())
+	errs = append(errs, x.zip.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close %s: %w", x.path, err)
 	}

@@ -254,7 +254,7 @@ func TestPlainNumber(t *testing.T) {
 }
 
 // sheetPartZip packs one worksheet part (and the parts that lead to it) in
-// a zip, to drive the scanner with XML no excelize writer produces.
+// a zip, to drive the reader with XML no excelize writer produces.
 func sheetPartZip(t *testing.T, sheetXML string) *zip.Reader {
 	t.Helper()
 	var buf bytes.Buffer
@@ -263,7 +263,7 @@ func sheetPartZip(t *testing.T, sheetXML string) *zip.Reader {
 		"_rels/.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
 			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/x/book.xml"/></Relationships>`,
 		"x/book.xml": `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
-			`<sheets><sheet name="Other" sheetId="1" r:id="rId7"/><sheet name="Data" sheetId="2" r:id="rId9"/></sheets></workbook>`,
+			`<workbookPr date1904="true"/><sheets><sheet name="Other" sheetId="1" r:id="rId7"/><sheet name="Data" sheetId="2" r:id="rId9"/></sheets></workbook>`,
 		"x/_rels/book.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
 			`<Relationship Id="rId7" Target="other.xml"/><Relationship Id="rId9" Target="sheets/../data.xml"/></Relationships>`,
 		`X\Data.xml`: sheetXML,
@@ -280,6 +280,43 @@ func sheetPartZip(t *testing.T, sheetXML string) *zip.Reader {
 	return zr
 }
 
+func TestWorkbookParts(t *testing.T) {
+	wp, err := readWorkbookParts(sheetPartZip(t, "<worksheet/>"))
+	must(t, err)
+	s, err := wp.sheet("data")
+	must(t, err)
+	if s.name != "Data" || s.part == nil || s.part.Name != `X\Data.xml` || !wp.date1904 {
+		t.Errorf("sheet = %+v, date1904 %v", s, wp.date1904)
+	}
+	if s, err := wp.sheet(""); err != nil || s.name != "Other" || s.part != nil {
+		t.Errorf("first sheet = %+v, %v; want Other, with no part", s, err)
+	}
+}
+
+// scannedCell is a cell as the scanner reads it, with its value.
+type scannedCell struct {
+	cellMeta
+	value string
+}
+
+// scanSheet reads every row of a worksheet part with the scanner.
+func scanSheet(t *testing.T, sheetXML string, lim limits) (map[int][]scannedCell, error) {
+	t.Helper()
+	s := newSheetScanner(strings.NewReader(sheetXML), lim)
+	rows := map[int][]scannedCell{}
+	for {
+		ok, err := s.next()
+		if err != nil || !ok {
+			return rows, err
+		}
+		cells := []scannedCell{}
+		for _, c := range s.cells {
+			cells = append(cells, scannedCell{c, string(s.text[c.start:c.end])})
+		}
+		rows[s.rowNum] = cells
+	}
+}
+
 func TestSheetScanner(t *testing.T) {
 	sheet := `<?xml version="1.0"?><x:worksheet xmlns:x="urn:x"><x:sheetData>` +
 		`<!-- a <c r="Z9" s="9"/> comment -->` +
@@ -287,43 +324,56 @@ func TestSheetScanner(t *testing.T) {
 		`<x:row r="2"/>` +
 		`<x:row><x:c s="2" t="b"><x:v>1</x:v></x:c><x:c t='inlineStr' s='4'><x:is><x:t><![CDATA[<c s="7">]]></x:t></x:is></x:c></x:row>` +
 		`<x:row r="6" spans="1:2"><x:c r="AB6" t="e"><x:v>#N/A</x:v></x:c></x:row>` +
-		`</x:sheetData><x:row r="7"><x:c r="A7"/></x:row></x:worksheet>`
-	zr := sheetPartZip(t, sheet)
-	part, err := sheetPart(zr, "data")
+		`<row r="8"><c r="A8" t="inlineStr"><is><r><rPr><b/></rPr><t xml:space="preserve">a &amp; b </t></r>` +
+		`<r><t>c&#x41;&#66;&bogus;&</t></r><rPh sb="0"><t>ignored</t></rPh></is></c>` +
+		`<c r="B8" t="str"><f>A1&gt;0</f><v>x_x000D_y</v></c>` +
+		`<c r="C8" t="inlineStr"><is><t>x_x000D_y_x005F_x0041__xD83D__xDE00_</t></is></c>` +
+		"<c r=\"D8\" note='a > b'><v>1&#13;\r\n2\r3</v></c><c r=\"E8\" s=\"x\"/></row>" +
+		`</x:sheetData><x:row r="9"><x:c r="A9"><x:v>after</x:v></x:c></x:row></x:worksheet>`
+	rows, err := scanSheet(t, sheet, limits{cell: 100, row: 1000})
 	must(t, err)
-	if part != "x/data.xml" {
-		t.Fatalf("sheet part = %q", part)
+	cell := func(col, style int, kind cellKind, shared bool, value string) scannedCell {
+		return scannedCell{cellMeta{col: col, style: style, kind: kind, shared: shared, size: len(value)}, value}
 	}
-	s, err := newSheetScanner(zr, part)
-	must(t, err)
-	defer s.Close()
-	want := map[int][]cellMeta{
-		1: {{col: 1, kind: kindText}, {col: 3, style: 3, kind: kindNumber}},
+	want := map[int][]scannedCell{
+		1: {cell(1, 0, kindText, true, "0"), cell(3, 3, kindNumber, false, "1")},
 		2: {},
-		3: {{col: 1, style: 2, kind: kindBool}, {col: 2, style: 4, kind: kindText}},
-		4: nil,
-		5: nil,
-		6: {{col: 28, kind: kindOther}},
-		7: nil, // after sheetData: not a row
+		3: {cell(1, 2, kindBool, false, "1"), cell(2, 4, kindText, false, `<c s="7">`)},
+		6: {cell(28, 0, kindOther, false, "#N/A")},
+		8: {
+			cell(1, 0, kindText, false, "a & b cAB&bogus;&"),
+			cell(2, 0, kindText, false, "x_x000D_y"),
+			cell(3, 0, kindText, false, "x\ry_x0041_😀"),
+			cell(4, 0, kindNumber, false, "1\r\n2\n3"),
+			cell(5, 0, kindNumber, false, ""),
+		},
 	}
-	for n := 1; n <= 7; n++ {
-		got, err := s.row(n)
-		must(t, err)
-		if len(got) == 0 && len(want[n]) == 0 {
-			continue
+	for n, cells := range want {
+		got := rows[n]
+		for i := range got { // positions in the row's text are not the point
+			got[i].start, got[i].end = 0, 0
 		}
-		if !reflect.DeepEqual(got, want[n]) {
-			t.Errorf("row %d = %+v, want %+v", n, got, want[n])
+		if !reflect.DeepEqual(got, cells) {
+			t.Errorf("row %d =\n%+v\nwant\n%+v", n, got, cells)
 		}
+	}
+	if len(rows) != len(want) {
+		t.Errorf("read rows %v, want %d rows", rows, len(want))
 	}
 }
 
-func TestSheetScannerTruncated(t *testing.T) {
-	zr := sheetPartZip(t, `<worksheet><sheetData><row r="1"><c r="A1" s="1`)
-	s, err := newSheetScanner(zr, "x/data.xml")
-	must(t, err)
-	defer s.Close()
-	if _, err := s.row(1); err == nil {
-		t.Error("truncated sheet read without error")
+func TestSheetScannerErrors(t *testing.T) {
+	tests := []struct{ name, xml, errPart string }{
+		{"truncated in a tag", `<worksheet><sheetData><row r="1"><c r="A1" s="1`, "unexpected EOF"},
+		{"truncated in a value", `<worksheet><sheetData><row r="1"><c r="A1"><v>12`, "unexpected EOF"},
+		{"row number", `<worksheet><sheetData><row r="x1"><c/></row></sheetData>`, "invalid row number"},
+		{"row in a row", `<sheetData><row r="1"><c r="A1"/><row r="2"></row></row></sheetData>`, "before the row's end"},
+		{"tag too long", `<sheetData><row r="1"><c r="` + strings.Repeat("A", maxTagSize) + `"/></row>`, "tag longer than"},
+	}
+	for _, tt := range tests {
+		_, err := scanSheet(t, tt.xml, limits{cell: 100, row: 1000})
+		if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.errPart)
+		}
 	}
 }
