@@ -388,7 +388,7 @@ func (r *Runner) process(ctx context.Context, abort context.CancelCauseFunc, fai
 // waitPause blocks while every key is paused by a 429.
 func (r *Runner) waitPause(ctx context.Context) error {
 	for {
-		d := time.Duration(1<<62)
+		d := time.Duration(1 << 62)
 		for _, s := range r.slots {
 			s.pacer.mu.Lock()
 			d = min(d, s.pacer.until.Sub(s.pacer.now()))

@@ -124,4 +124,3 @@ func FuzzJobParse(f *testing.F) {
 		}
 	})
 }
-

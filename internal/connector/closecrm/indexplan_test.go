@@ -115,4 +115,3 @@ func TestIndexBytesPerRecord(t *testing.T) {
 		}
 	}
 }
-

@@ -297,4 +297,3 @@ func TestIndexBytesPerRecord(t *testing.T) {
 		t.Errorf("%.0f bytes/lead, budget 200", per)
 	}
 }
-

@@ -343,4 +343,3 @@ func TestIndexBytesPerRecord(t *testing.T) {
 		t.Errorf("%.0f bytes/contact, budget 200", per)
 	}
 }
-
