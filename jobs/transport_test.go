@@ -118,9 +118,18 @@ func FuzzJobParse(f *testing.F) {
 	f.Add([]byte("name: ${X}\nsource: {file: a.csv}\n"))
 	env := func(k string) (string, bool) { return "v", true }
 	f.Fuzz(func(t *testing.T, data []byte) {
-		j, err := Parse("/tmp/job.yaml", data, env)
-		if err == nil && j == nil {
-			t.Fatal("nil job without an error")
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			j, err := Parse("/tmp/job.yaml", data, env)
+			if err == nil && j == nil {
+				t.Error("nil job without an error")
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("Parse hangs on %q", data)
 		}
 	})
 }

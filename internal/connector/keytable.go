@@ -240,3 +240,26 @@ func Fold(s string) string {
 	}
 	return b.String()
 }
+
+// Single returns the record filed under k when it is the only one, and how
+// many records hold k (0, 1, or more when the key is ambiguous).
+func (t *KeyTable[R]) Single(k KeySum) (n uint32, r R, holders int) {
+	hs := t.Holders(k)
+	if len(hs) != 1 {
+		return 0, r, len(hs)
+	}
+	return hs[0], t.recs[hs[0]], 1
+}
+
+// Refile files k under r alone, dropping the records it held. When the
+// table is full, k is dropped instead, so that its next write asks the API
+// rather than trusting what the key held before.
+func (t *KeyTable[R]) Refile(k KeySum, r R) {
+	n, err := t.Add(r)
+	for _, m := range slices.Clone(t.Holders(k)) {
+		t.Unlink(k, m)
+	}
+	if err == nil {
+		t.Link(k, n)
+	}
+}

@@ -347,12 +347,11 @@ type entry struct {
 func (x *index) lookup(k connector.KeySum) entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	hs := x.t.Holders(k)
-	if len(hs) != 1 {
-		return entry{holders: len(hs)}
+	n, r, holders := x.t.Single(k)
+	if holders != 1 {
+		return entry{holders: holders}
 	}
-	r := *x.t.Rec(hs[0])
-	return entry{n: hs[0], rec: r, id: x.t.TextAt(r.ids), holders: 1}
+	return entry{n: n, rec: r, id: x.t.TextAt(r.ids), holders: 1}
 }
 
 // point files k under a new record, alone.
@@ -364,18 +363,7 @@ func (x *index) point(k connector.KeySum, r heldRec, id string) {
 		r, ref = heldRec{state: unsure}, 0
 	}
 	r.ids = ref
-	n, err := x.t.Add(r)
-	if err != nil {
-		// Full: drop the key, so that its next write asks Qlara rather
-		// than trusting what the key held before this write.
-		n = connector.ManyRecs
-	}
-	for _, m := range slices.Clone(x.t.Holders(k)) {
-		x.t.Unlink(k, m)
-	}
-	if n != connector.ManyRecs {
-		x.t.Link(k, n)
-	}
+	x.t.Refile(k, r)
 }
 
 // created files k under a contact Write just created, as Qlara answered
