@@ -144,12 +144,18 @@ func (p *pacer) Observe(seq int64, sent time.Time, w connector.RateWindow) {
 	if w.Limit > 0 {
 		p.limit = w.Limit
 	}
-	// Within 50ms is the same window seen through different latencies.
+	// Within 50ms is the same window seen through different latencies:
+	// keep the later end, since a call that arrives before the server's
+	// window ends counts against it. (A window rolled over on an estimate
+	// may begin later than reckoned; its first answers correct that.)
 	const slack = 50 * time.Millisecond
 	if !now.Before(p.winEnd) || end.Sub(p.winEnd) > slack || p.winEnd.Sub(end) > slack {
 		p.winEnd, p.budget = end, left
 	} else {
 		p.budget = min(p.budget, left)
+		if end.After(p.winEnd) {
+			p.winEnd = end
+		}
 	}
 	p.winLen = max(p.winLen, roundUp(w.Reset, 100*time.Millisecond))
 }

@@ -33,6 +33,7 @@ func main() {
 	latency := flag.Duration("latency", 200*time.Millisecond, "the sandbox's latency per request")
 	rows := flag.Int("rows", 2000, "rows of the upsert scenario")
 	dryRows := flag.Int("dry-rows", 1_000_000, "rows of the dry-run scenario")
+	workers := flag.String("workers", "1,4,8,16,32,64,0", "worker counts of the rate scenario (0: automatic)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -44,6 +45,14 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	b := &bench{dir: must(os.MkdirTemp("", "crmbench-")), sys: systems.New(), limit: *limit, latency: *latency}
+	for _, w := range strings.Split(*workers, ",") {
+		var n int
+		if _, err := fmt.Sscan(w, &n); err != nil {
+			fmt.Fprintf(os.Stderr, "crmbench: -workers %q: %v\n", *workers, err)
+			os.Exit(2)
+		}
+		b.workers = append(b.workers, n)
+	}
 	defer os.RemoveAll(b.dir)
 	run := func(name string, fn func() error) {
 		if *scenario == "all" || *scenario == name {
@@ -66,7 +75,8 @@ type bench struct {
 	sys     *systems.Set
 	limit   int
 	latency time.Duration
-	n       int // files made so far, for unique names
+	n       int   // files made so far, for unique names
+	workers []int // worker counts of the rate scenario; 0 is automatic
 }
 
 // server starts a system's fake with faults and keys; stop it with the func.
@@ -282,31 +292,50 @@ func (b *bench) systems() error {
 // of the limit used after the first second, and 429s.
 func (b *bench) rate(d time.Duration) error {
 	fmt.Printf("\n### Share of the rate limit used, creates for %v (%d req/s windows, %v latency)\n\n", d, b.limit, b.latency)
-	fmt.Println("| workers | rows | rows/s | % of limit | bound by workers/latency | 429s | 429 % |")
-	fmt.Println("|---|---|---|---|---|---|---|")
-	for _, w := range []int{1, 4, 8, 16, 32, 64, 0} {
+	fmt.Println("| workers | rows | rows/s (whole run) | requests/s after 1s | % of limit after 1s | bound by workers/latency | 429s after 1s | 429 % after 1s |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	for _, w := range b.workers {
 		fake, base, stop := b.server("close", b.closeLike())
-		n := int(float64(b.limit) * d.Seconds())
+		// Enough rows to last d at the most the workers can carry.
+		most := float64(b.limit)
+		if w > 0 {
+			most = min(most, float64(w)/b.latency.Seconds())
+		}
+		n := int(most * d.Seconds())
 		src := b.people(n, 1)
 		j, err := b.job(spec{system: "close", object: "lead", mode: "create", workers: w, rate: float64(b.limit), prefetch: "off"}, base, src)
 		if err != nil {
 			stop()
 			return err
 		}
-		res, err := b.exec(j, false)
-		reqs, limited, _ := fake.Gate().Stats()
+		// The server's counts from one second in to the end: the
+		// steady state the target is about, start-up left out.
+		type done struct {
+			res *jobs.Result
+			err error
+		}
+		ch := make(chan done, 1)
+		go func() { res, err := b.exec(j, false); ch <- done{res, err} }()
+		time.Sleep(time.Second)
+		reqs1, lim1, _ := fake.Gate().Stats()
+		t1 := time.Now()
+		out := <-ch
+		reqs2, lim2, _ := fake.Gate().Stats()
+		t2 := time.Now()
 		stop()
-		if err != nil {
-			return fmt.Errorf("%d workers: %w", w, err)
+		if out.err != nil {
+			return fmt.Errorf("%d workers: %w", w, out.err)
 		}
 		name := fmt.Sprint(w)
 		bound := float64(w) / b.latency.Seconds()
 		if w == 0 {
-			name, bound = fmt.Sprintf("auto (up to %d)", res.Workers), 1e9
+			name, bound = fmt.Sprintf("auto (up to %d)", out.res.Workers), 1e9
 		}
-		rps := rowsPerSecond(res)
-		fmt.Printf("| %s | %d | %.1f | %.1f%% | %s | %d | %.2f%% |\n", name, n, rps, 100*rps/float64(b.limit),
-			boundCell(bound, float64(b.limit)), limited, 100*float64(limited)/float64(reqs))
+		ok := float64((reqs2 - lim2) - (reqs1 - lim1))
+		steady := ok / t2.Sub(t1).Seconds()
+		limited := lim2 - lim1
+		fmt.Printf("| %s | %d | %.1f | %.1f | %.1f%% | %s | %d | %.2f%% |\n", name, n, rowsPerSecond(out.res), steady,
+			100*steady/float64(b.limit), boundCell(bound, float64(b.limit)), limited, 100*float64(limited)/float64(reqs2-reqs1))
 	}
 	return nil
 }
