@@ -356,3 +356,43 @@ func replaceInFile(t *testing.T, path, old, new string) {
 		t.Fatal(err)
 	}
 }
+
+// A broken quote or invalid bytes mid-file fail their row only: every row
+// after them is still read, sent and reported.
+func TestBrokenRecordsMidFileContinue(t *testing.T) {
+	fake, url := closeSandbox(t, sandbox.Faults{})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Company,Name,Email,Phone,Title\n")
+	for i := 1; i <= 40; i++ {
+		switch i {
+		case 10: // a bare quote inside an unquoted field
+			b.WriteString("Acme 10,person \"ten,p10@example.com,,x\n")
+		case 20: // a quote opened and never closed: it must not swallow the file
+			b.WriteString("Acme 20,\"person twenty,p20@example.com,,x\n")
+		case 30: // bytes that are not UTF-8 (in a UTF-8 file: row 1 says so)
+			b.WriteString("Acme 30,person \xff\xfe thirty,p30@example.com,,x\n")
+		case 1:
+			b.WriteString("Acme 1,Zoë Ångström,p1@example.com,,x\n")
+		default:
+			fmt.Fprintf(&b, "Acme %d,person %d,p%d@example.com,,x\n", i, i, i)
+		}
+	}
+	src := filepath.Join(dir, "people.csv")
+	if err := os.WriteFile(src, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := newCLI(t).run("run", job(t, dir, src, url, fmt.Sprintf(leadMapping, "upsert")))
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	lines := readReport(t, filepath.Join(dir, "report.csv"), 40)
+	for _, n := range []int{10, 20, 30} {
+		if lines[n].Status != connector.Failed {
+			t.Errorf("row %d: %s %q, want failed", n, lines[n].Status, lines[n].Error)
+		}
+	}
+	if c := counts(lines); c[connector.Created] != 37 || len(fake.Leads()) != 37 {
+		t.Fatalf("counts %v, %d leads: want the 37 good rows created", c, len(fake.Leads()))
+	}
+}
