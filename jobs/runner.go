@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +180,9 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	if readErr != nil && out.Aborted == nil {
 		out.Aborted = readErr
 	}
+	if out.Aborted != nil {
+		out.Aborted = redactedError{msg: r.redact(out.Aborted.Error()), err: out.Aborted}
+	}
 	return out, werr
 }
 
@@ -188,6 +192,7 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 func (r *Runner) collect(lines <-chan report.Line, stop context.CancelCauseFunc) error {
 	var werr error
 	for l := range lines {
+		l.Error = r.redact(l.Error)
 		if werr == nil {
 			werr = r.Report.Write(l)
 		}
@@ -435,3 +440,29 @@ func (f *failCounter) fail() int {
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
+
+// redact hides every API key of the run in s. Each connector redacts its
+// own key; with several keys the transport sends the others, which an API
+// may echo in an error body.
+func (r *Runner) redact(s string) string {
+	if s == "" {
+		return s
+	}
+	for _, k := range r.slots {
+		if k.key != "" {
+			s = strings.ReplaceAll(s, k.key, "[redacted]")
+			s = strings.ReplaceAll(s, url.QueryEscape(k.key), "[redacted]")
+		}
+	}
+	return s
+}
+
+// redactedError keeps an error's chain (errors.As still finds the
+// *connector.Error) while its message has no key in it.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }

@@ -133,3 +133,13 @@ func FuzzJobParse(f *testing.F) {
 		}
 	})
 }
+
+// An API that echoes the second key in an error must not put it in the
+// report: the connector only knows the first.
+func TestRunnerRedactsEveryKey(t *testing.T) {
+	r := &Runner{slots: []*keySlot{{key: "first-key"}, {key: "second/key+x"}}}
+	got := r.redact(`401: invalid key "second/key+x" (url ...?api_key=second%2Fkey%2Bx), first-key`)
+	if strings.Contains(got, "second") || strings.Contains(got, "first-key") {
+		t.Fatalf("redact left a key: %q", got)
+	}
+}
