@@ -249,7 +249,7 @@ func Execute(ctx context.Context, j *Job, sys Systems, opt ExecOptions) (*Result
 			out.Aborted = fmt.Errorf("finish the run on %s: %w", j.Target.System, ferr)
 		}
 	}
-	out.Requests, out.Limited = stats.requests.Load(), stats.limited.Load()
+	out.Requests, out.Limited, out.Latency = stats.requests.Load(), stats.limited.Load(), stats.Latency()
 	cerr := rep.Close(convertReport)
 	res := &Result{Outcome: out, ReportPath: path, Prefetched: prefetched}
 	res.Summary = rep.Summary()

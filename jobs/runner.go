@@ -84,6 +84,8 @@ type Outcome struct {
 	Requests, Limited int64
 	// Workers is the most workers that were busy at once.
 	Workers int
+	// Latency is the recent mean time of one call.
+	Latency time.Duration
 }
 
 // RequestsPerRow is the run's requests divided by the rows it sent or
@@ -466,3 +468,18 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
+
+// WorkerBound says, when run.workers was set too low for the rate, the
+// most calls per second those workers could carry at the observed latency
+// (Little's law), so the user can raise it or leave it unset; 0 otherwise.
+func (o Outcome) WorkerBound(j *Job) float64 {
+	w := j.Run.Workers
+	if w <= 0 || o.Latency <= 0 || o.Requests < int64(4*w) {
+		return 0
+	}
+	most := float64(w) / o.Latency.Seconds()
+	if most >= 0.9*j.Run.Rate.PerSecond*float64(max(1, len(j.Target.Auth.Keys()))) {
+		return 0
+	}
+	return most
+}

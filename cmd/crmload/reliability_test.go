@@ -396,3 +396,16 @@ func TestBrokenRecordsMidFileContinue(t *testing.T) {
 		t.Fatalf("counts %v, %d leads: want the 37 good rows created", c, len(fake.Leads()))
 	}
 }
+
+// Too few workers for the rate at the API's latency: the summary says so.
+func TestSummaryNamesTooFewWorkers(t *testing.T) {
+	_, url := closeSandbox(t, sandbox.Faults{Latency: 50 * time.Millisecond})
+	dir := t.TempDir()
+	src := writeCSV(t, dir, "people.csv", people(20, "x"))
+	path := job(t, dir, src, url, fmt.Sprintf(leadMapping, "create"))
+	setRun(t, path, "run:\n  workers: 1\n  rate: 200/s\n")
+	code, out, errOut := newCLI(t).run("run", path)
+	if code != 0 || !strings.Contains(out, "raise run.workers") {
+		t.Fatalf("exit %d, want a note on workers:\n%s\n%s", code, out, errOut)
+	}
+}

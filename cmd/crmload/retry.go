@@ -99,7 +99,7 @@ func retryRun(cmd *cobra.Command, env *Env, path string, opt retryOptions) error
 		meter.Finish()
 	}
 	if res != nil {
-		printSummary(env.Stdout, res)
+		printSummary(env.Stdout, job, res)
 		s := res.Summary
 		ok := s.Total - s.Counts[connector.Failed] - s.Counts[connector.Skipped]
 		fmt.Fprintf(env.Stdout, "re-sent %d rows of %s: %d now succeed, %d still fail\n", s.Total, path, ok, s.Total-ok)

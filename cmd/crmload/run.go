@@ -97,7 +97,7 @@ func runJob(cmd *cobra.Command, env *Env, path string, opt runOptions) error {
 		meter.Finish()
 	}
 	if res != nil {
-		printSummary(env.Stdout, res)
+		printSummary(env.Stdout, job, res)
 	}
 	return finish(res, err)
 }
@@ -118,7 +118,7 @@ func finish(res *jobs.Result, err error) error {
 
 // printSummary writes the end-of-run summary: counts per status, pace, the
 // most frequent errors.
-func printSummary(w io.Writer, res *jobs.Result) {
+func printSummary(w io.Writer, job *jobs.Job, res *jobs.Result) {
 	s := res.Summary
 	var parts []string
 	for _, st := range connector.Statuses {
@@ -139,6 +139,10 @@ func printSummary(w io.Writer, res *jobs.Result) {
 			line += fmt.Sprintf(", %d answered 429", res.Limited)
 		}
 		fmt.Fprintln(w, line+fmt.Sprintf(", up to %d workers", res.Workers))
+	}
+	if most := res.WorkerBound(job); most > 0 {
+		fmt.Fprintf(w, "note: %d workers at %v a call carry at most %.0f calls/s, under the %g/s rate: raise run.workers, or leave it unset to size it from the latency\n",
+			job.Run.Workers, res.Latency.Round(time.Millisecond), most, job.Run.Rate.PerSecond)
 	}
 	if top := s.TopErrors(5); len(top) > 0 {
 		fmt.Fprintln(w, "most frequent errors:")
