@@ -330,9 +330,7 @@ func prefetch(ctx context.Context, j *Job, conn connector.Connector, opt ExecOpt
 		if err != nil {
 			return false, fmt.Errorf("count the %ss of %s: %w", j.Target.Object, j.Target.System, err)
 		}
-		// Listing pays when it costs fewer calls than the searches it
-		// saves; with no count, only for a big input.
-		if (cost >= 0 && rows >= 0 && cost >= rows) || (cost < 0 && (rows < 0 || rows < autoPrefetchRows)) {
+		if !prefetchPays(cost, rows) {
 			return false, nil
 		}
 	}
@@ -346,8 +344,29 @@ func prefetch(ctx context.Context, j *Job, conn connector.Connector, opt ExecOpt
 }
 
 // autoPrefetchRows is the input size from which prefetch: auto lists a
-// target that does not say how many records it holds.
-const autoPrefetchRows = 1000
+// target that does not say how many records it holds; autoPrefetchCalls is
+// the most calls it spends listing when the input's size is unknown.
+const (
+	autoPrefetchRows  = 1000
+	autoPrefetchCalls = 10
+)
+
+// prefetchPays decides prefetch: auto from the listing's cost in calls and
+// the input's rows (-1 when unknown). Listing pays when it costs fewer
+// calls than the searches it saves. Without a count of the records, only
+// for a big input; without a count of the rows (a retry, a CRM source),
+// only when the listing is a few calls: a retry of five rows must not list
+// a million records.
+func prefetchPays(cost, rows int) bool {
+	switch {
+	case cost >= 0 && rows >= 0:
+		return cost < rows
+	case cost >= 0:
+		return cost <= autoPrefetchCalls
+	default:
+		return rows >= autoPrefetchRows
+	}
+}
 
 func mapperFields(j *Job, src Rows) []string {
 	m, err := j.Compile(src.Header())

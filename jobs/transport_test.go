@@ -143,3 +143,24 @@ func TestRunnerRedactsEveryKey(t *testing.T) {
 		t.Fatalf("redact left a key: %q", got)
 	}
 }
+
+func TestPrefetchPays(t *testing.T) {
+	for _, tc := range []struct {
+		cost, rows int
+		want       bool
+	}{
+		{1, 300, true},     // an empty target: one call
+		{20, 2000, true},   // 2,000 records, 2,000 rows
+		{10000, 5, false},  // a million records for five rows
+		{10000, -1, false}, // a retry of unknown size
+		{3, -1, true},      // a retry against a small target
+		{-1, 5000, true},   // no count (Qlara), a big input
+		{-1, 50, false},    // no count, a small input
+		{-1, -1, false},    // nothing known
+		{300, 300, false},  // as many calls as rows: no gain
+	} {
+		if got := prefetchPays(tc.cost, tc.rows); got != tc.want {
+			t.Errorf("prefetchPays(%d, %d) = %v", tc.cost, tc.rows, got)
+		}
+	}
+}
